@@ -1,0 +1,3 @@
+from pinlint.cli import main
+
+raise SystemExit(main())
