@@ -111,6 +111,17 @@ class Summary(NamedTuple):
     fixed: int | None = None  # set only by --fix
 
 
+class Change(NamedTuple):
+    """One reference rewritten by ``--fix`` (what the markdown report lists)."""
+
+    path: str
+    line: int
+    column: int
+    old: str
+    new: str
+    rule: str  # the finding the change fixed: PIN001, PIN002, PIN011, PIN013
+
+
 class Report(NamedTuple):
     """Everything a reporter renders.  ``findings`` are sorted by path, line,
     column; ``rules`` holds every known rule (SARIF lists them)."""
@@ -120,3 +131,4 @@ class Report(NamedTuple):
     summary: Summary
     rules: tuple[RuleInfo, ...]
     root: str = "."
+    changes: tuple[Change, ...] = ()
