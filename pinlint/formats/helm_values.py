@@ -1,0 +1,146 @@
+"""Helm values files: image references at any depth.
+
+Three shapes name an image:
+
+* ``image: <ref>``, a string under a key named ``image``;
+* ``<something>Image: <ref>`` (``initImage``, ``sidecarImage``), only when the
+  value looks like a reference (holds ``/``, ``:`` or ``@``), since such keys
+  also hold flags and names;
+* the split map ``{registry, repository, tag, digest}`` that most charts
+  (Bitnami's ``common.images.image`` and its many copies) assemble into
+  ``registry/repository:tag@digest``.  It is reported at ``repository``
+  (SPEC §2) with the span of every field, so fix mode can fill ``digest`` or
+  rewrite ``tag``.  An empty ``tag`` means "the chart's appVersion": no tag in
+  the file, so the reference is the repository alone.  ``digest`` is written
+  ``sha256:<hex>`` by most charts and as bare hex by some (Grafana's and the
+  Prometheus operator's ``sha:``); bare hex gets its algorithm prefix.
+
+A map counts as a split map when it has a string ``repository`` that is not a
+URL and either a ``tag``/``digest``/``sha`` key or a parent key containing
+``image`` (any case), which keeps chart-dependency and Git ``repository:``
+settings out.  Nothing here renders templates: ``{{ … }}`` values are
+located and come out templated.
+"""
+from __future__ import annotations
+
+import re
+from typing import Iterator, Sequence
+
+from pinlint.formats.yamlrefs import scalar_ref, scalar_span
+from pinlint.model import LocatedRef, Span
+from pinlint.reference import is_templated
+from pinlint.sourcetext import SourceText
+from pinlint.yamldoc import YMap, YSeq, YStr, is_null
+
+KIND = "helm-values"
+
+# The fields of a split map in the order they are assembled; ``sha`` is the
+# bare-hex digest field of the Grafana and kube-prometheus-stack charts.
+_SPLIT_FIELDS = ("registry", "repository", "tag", "digest", "sha")
+_REF_CHARS = ("/", ":", "@")
+_BARE_DIGEST = re.compile(r"[0-9a-f]{64}|[0-9a-f]{128}")
+
+
+def locate(path: str, source: SourceText, docs: Sequence[object]) -> list[LocatedRef]:
+    refs: list[LocatedRef] = []
+    seen: set[tuple[int, str]] = set()
+    for doc in docs:
+        for ref in _walk(path, source, doc):
+            if (ref.span.start, ref.text) not in seen:  # anchors reach one node twice
+                seen.add((ref.span.start, ref.text))
+                refs.append(ref)
+    return refs
+
+
+def _walk(path: str, source: SourceText, doc: object) -> Iterator[LocatedRef]:
+    """Every reference below ``doc`` in document order, without recursion
+    (values files nest deeply)."""
+    visited: set[int] = set()
+    stack = [_entries(doc, "", "")]
+    while stack:
+        entry = next(stack[-1], None)
+        if entry is None:
+            stack.pop()
+            continue
+        node, where, key, in_map = entry
+        if isinstance(node, YStr):
+            ref = _string_ref(path, source, key, node, where) if in_map else None
+        elif isinstance(node, (YMap, YSeq)) and id(node) not in visited:
+            visited.add(id(node))  # an alias reaches the same container again
+            ref = _split_ref(path, source, node, where, key) if isinstance(node, YMap) else None
+            stack.append(_entries(node, where, key))
+        else:
+            continue
+        if ref:
+            yield ref
+
+
+def _entries(node: object, where: str, key: str) -> Iterator[tuple[object, str, str, bool]]:
+    """The children of a container: (child, path, key, whether the child is
+    a mapping value).  A sequence's items inherit the key it is under, so
+    ``images: [{repository: …}]`` is still under an image key."""
+    if isinstance(node, YMap):
+        for child_key, value in node.items():
+            yield value, f"{where}.{child_key}" if where else str(child_key), str(child_key), True
+    elif isinstance(node, YSeq):
+        for n, item in enumerate(node):
+            yield item, f"{where}[{n}]", key, False
+
+
+def _string_ref(path: str, source: SourceText, key: str, value: YStr, where: str) -> LocatedRef | None:
+    if key == "image":
+        return scalar_ref(path, KIND, source, value, where)
+    if key.endswith("Image") and any(c in value for c in _REF_CHARS):
+        return scalar_ref(path, KIND, source, value, where)
+    return None
+
+
+def _is_split_map(node: YMap, repository: YStr, parent_key: str) -> bool:
+    if not repository or "://" in repository:
+        return False
+    return "image" in parent_key.lower() or any(k in node for k in ("tag", "digest", "sha"))
+
+
+def _value(node: YMap, key: str) -> YStr | None:
+    """A field's string, ``None`` when absent, null or not a string."""
+    value = node.get(key)
+    if isinstance(value, YStr) and not is_null(value):
+        return value
+    return None
+
+
+def _split_ref(path: str, source: SourceText, node: YMap, where: str, parent_key: str) -> LocatedRef | None:
+    repository = _value(node, "repository")
+    if repository is None or not _is_split_map(node, repository, parent_key):
+        return None
+    registry, tag = _value(node, "registry"), _value(node, "tag")
+    digest = _value(node, "digest") or _value(node, "sha")
+    text = f"{registry}/{repository}" if registry else str(repository)
+    if tag:
+        text += f":{tag}"
+    if digest:
+        text += f"@{_with_algorithm(digest)}"
+    span, exact = scalar_span(source, repository)
+    return LocatedRef(
+        path, KIND, text, span, exact and text == repository, is_templated(text),
+        _fields(source, node), f"{where}.repository" if where else "repository",
+    )
+
+
+def _with_algorithm(digest: str) -> str:
+    """``sha256:<hex>`` as written, or bare hex given its algorithm."""
+    if _BARE_DIGEST.fullmatch(digest):
+        return f"sha{256 if len(digest) == 64 else 512}:{digest}"
+    return digest
+
+
+def _fields(source: SourceText, node: YMap) -> tuple[tuple[str, Span], ...]:
+    """The span of every split-map field written with a value token
+    (``tag: ""`` and ``digest: ~`` included, a bare ``digest:`` not: it has
+    no characters a fix could replace)."""
+    fields = []
+    for name in _SPLIT_FIELDS:
+        value = node.get(name)
+        if isinstance(value, YStr) and value.end > value.start:
+            fields.append((name, scalar_span(source, value)[0]))
+    return tuple(fields)
