@@ -1,0 +1,16 @@
+"""Errors that end a run with a message instead of a report."""
+from __future__ import annotations
+
+
+class PinlintError(Exception):
+    """Base class; ``exit_code`` is what the CLI returns."""
+
+    exit_code = 2
+
+
+class UsageError(PinlintError):
+    pass
+
+
+class ConfigError(PinlintError):
+    """An invalid ``.pinlint.yaml`` (or user locator): exit 2, message names the key path."""

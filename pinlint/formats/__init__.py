@@ -1,0 +1,149 @@
+"""Formats: which files hold references (SPEC §2) and the locator for each.
+
+``Classifier.kind(relpath)`` names the format of a file from its path alone
+(plus, for Helm, whether a ``Chart.yaml`` sits beside it); ``locate`` runs
+that format's locator on a loaded file.
+"""
+from __future__ import annotations
+
+import os
+import re
+from typing import Callable, Sequence
+
+from pinlint import globs
+from pinlint.formats import (
+    azure_pipelines,
+    compose,
+    dockerfile,
+    github_actions,
+    gitlab_ci,
+    helm_values,
+    kubernetes,
+    kustomize,
+)
+from pinlint.locators import Locator
+from pinlint.model import LocatedRef
+from pinlint.sourcetext import SourceText
+
+KINDS = (
+    "kubernetes",
+    "kustomize",
+    "helm-values",
+    "compose",
+    "dockerfile",
+    "github-actions",
+    "gitlab-ci",
+    "azure-pipelines",
+    "argocd",
+)
+
+# Locators of the YAML formats other than Kubernetes: (path, source, docs) -> refs.
+YAML_LOCATORS: dict[str, Callable[[str, SourceText, Sequence[object]], list[LocatedRef]]] = {
+    "kustomize": kustomize.locate,
+    "helm-values": helm_values.locate,
+    "compose": compose.locate,
+    "github-actions": github_actions.locate,
+    "gitlab-ci": gitlab_ci.locate,
+    "azure-pipelines": azure_pipelines.locate,
+}
+
+# A file of this kind whose text holds none of these words cannot hold a
+# reference and is not parsed at all (the fast path for large trees).
+KEYWORDS: dict[str, tuple[str, ...]] = {
+    "kustomize": ("images",),
+    "helm-values": ("image", "repository"),
+    "compose": ("image",),
+    "github-actions": ("container", "image", "docker://"),
+    "gitlab-ci": ("image", "services"),
+    "azure-pipelines": ("image", "container"),
+}
+
+_DOCKERFILE = re.compile(r"(?:Dockerfile|Containerfile)(?:\..+)?|.+\.(?:Dockerfile|Containerfile)")
+_KUSTOMIZATION = frozenset(("kustomization.yaml", "kustomization.yml", "Kustomization"))
+_COMPOSE = re.compile(r"(?:docker-)?compose[^/]*\.ya?ml")
+_AZURE = re.compile(r"azure-pipelines[^/]*\.ya?ml")
+_HELM_VALUES = re.compile(r"values[^/]*\.yaml")
+_YAML_EXT = (".yaml", ".yml")
+
+
+class Classifier:
+    """Decides the format of each file of a repository rooted at ``root``."""
+
+    def __init__(self, root: str, kind_globs: dict[str, list[str]] | None = None,
+                 gitlab_includes: Sequence[str] = ()) -> None:
+        self.root = root
+        self.kind_globs = kind_globs or {}
+        self.gitlab_includes = tuple(gitlab_includes)
+        self._chart_dirs: dict[str, bool] = {}
+
+    def _is_chart_dir(self, reldir: str) -> bool:
+        known = self._chart_dirs.get(reldir)
+        if known is None:
+            known = os.path.isfile(os.path.join(self.root, reldir, "Chart.yaml"))
+            self._chart_dirs[reldir] = known
+        return known
+
+    def kind(self, relpath: str) -> str | None:
+        """The format of ``relpath`` (``/``-separated, relative to the root), or None."""
+        for kind, patterns in self.kind_globs.items():
+            if globs.match_any(patterns, relpath):
+                return kind
+        reldir, _, base = relpath.rpartition("/")
+        if _DOCKERFILE.fullmatch(base):
+            return "dockerfile"
+        if base in _KUSTOMIZATION:
+            return "kustomize"
+        if not base.endswith(_YAML_EXT):
+            return None
+        if self._in_chart_templates(reldir):
+            return None  # Go templates, not YAML: skipped quietly
+        if base in ("Chart.yaml", "Chart.lock", "values.schema.json"):
+            return None
+        if reldir == ".github/workflows" or reldir.endswith("/.github/workflows"):
+            return "github-actions"
+        if base == ".gitlab-ci.yml" or (self.gitlab_includes and globs.match_any(self.gitlab_includes, relpath)):
+            return "gitlab-ci"
+        if _COMPOSE.fullmatch(base):
+            return "compose"
+        if _AZURE.fullmatch(base) or "/pipelines/" in f"/{reldir}/":
+            return "azure-pipelines"
+        if _HELM_VALUES.fullmatch(base) and self._is_chart_dir(reldir):
+            return "helm-values"
+        return "kubernetes"
+
+    def _in_chart_templates(self, reldir: str) -> bool:
+        parts = reldir.split("/") if reldir else []
+        for i, part in enumerate(parts):
+            if part == "templates" and self._is_chart_dir("/".join(parts[:i])):
+                return True
+        return False
+
+
+def kubernetes_keywords(locators: Sequence[Locator]) -> tuple[str, ...]:
+    words = {"image", "images"}
+    for loc in locators:
+        words |= loc.keywords()
+    return tuple(sorted(words))
+
+
+def may_hold_refs(kind: str, text: str, k8s_keywords: tuple[str, ...]) -> bool:
+    words = k8s_keywords if kind == "kubernetes" else KEYWORDS.get(kind, ())
+    return any(w in text for w in words)
+
+
+def locate_yaml(kind: str, path: str, source: SourceText, docs: Sequence[object],
+                locators: Sequence[Locator]) -> list[LocatedRef]:
+    if kind == "kubernetes":
+        return kubernetes.locate(path, source, docs, locators)
+    if kind == "azure-pipelines" and any(_is_k8s(d) for d in docs):
+        # `**/pipelines/**` also catches Tekton and other Kubernetes documents.
+        return kubernetes.locate(path, source, docs, locators)
+    return YAML_LOCATORS[kind](path, source, docs)
+
+
+def _is_k8s(doc: object) -> bool:
+    return isinstance(doc, dict) and "apiVersion" in doc and "kind" in doc
+
+
+def locate_dockerfile(path: str, source: SourceText) -> list[LocatedRef]:
+    return dockerfile.locate(path, source)

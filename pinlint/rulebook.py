@@ -1,0 +1,80 @@
+"""The rule catalog: ``rules/<ID>-<name>.yaml`` files, validated against
+``schemas/rule.schema.json``.  In a wheel the top-level ``rules/`` folder is
+shipped as ``pinlint/_rules``; from a source checkout it is read in place."""
+from __future__ import annotations
+
+import functools
+import os
+from typing import Any
+
+from ruamel.yaml import YAML
+
+from pinlint import schemas
+from pinlint.model import RuleInfo
+
+
+def default_rules_dir() -> str:
+    here = os.path.dirname(os.path.abspath(__file__))
+    shipped = os.path.join(here, "_rules")
+    if os.path.isdir(shipped):
+        return shipped
+    return os.path.join(os.path.dirname(here), "rules")
+
+
+class RuleDefinitionError(Exception):
+    """A built-in rule file is malformed: a bug in pinlint, not user input."""
+
+
+@functools.cache
+def load(rules_dir: str | None = None) -> tuple[RuleInfo, ...]:
+    rules_dir = rules_dir or default_rules_dir()
+    rules = []
+    yaml = YAML(typ="safe", pure=True)
+    for name in sorted(os.listdir(rules_dir)):
+        if not name.startswith("PIN") or not name.endswith(".yaml"):
+            continue
+        with open(os.path.join(rules_dir, name), encoding="utf-8") as f:
+            data = yaml.load(f)
+        problems = list(schemas.problems("rule", data))
+        if problems:
+            raise RuleDefinitionError(f"{name}: " + "; ".join(problems))
+        if name != f"{data['id']}-{data['name']}.yaml":
+            raise RuleDefinitionError(f"{name}: file name must be {data['id']}-{data['name']}.yaml")
+        rules.append(_info(data))
+    return tuple(rules)
+
+
+def _info(data: dict[str, Any]) -> RuleInfo:
+    severity = data["severity"]
+    return RuleInfo(
+        id=data["id"],
+        name=data["name"],
+        severity=severity,
+        enabled_severity=data.get("enabled-severity", severity if severity != "off" else "warning"),
+        needs=data["needs"],
+        fix=data["fix"],
+        summary=data["summary"].strip(),
+        rationale=data["rationale"].strip(),
+        remediation=data["remediation"].strip(),
+    )
+
+
+@functools.cache
+def examples(rules_dir: str | None = None) -> dict[str, list[dict[str, str]]]:
+    """Rule id -> its documented examples (the tests run them)."""
+    rules_dir = rules_dir or default_rules_dir()
+    yaml = YAML(typ="safe", pure=True)
+    out = {}
+    for name in sorted(os.listdir(rules_dir)):
+        if name.startswith("PIN") and name.endswith(".yaml"):
+            with open(os.path.join(rules_dir, name), encoding="utf-8") as f:
+                data = yaml.load(f)
+            out[data["id"]] = data.get("examples", [])
+    return out
+
+
+def by_key(rules: tuple[RuleInfo, ...]) -> dict[str, RuleInfo]:
+    """Rules by id and by name."""
+    out = {r.id: r for r in rules}
+    out.update({r.name: r for r in rules})
+    return out

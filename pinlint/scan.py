@@ -1,0 +1,87 @@
+"""Reading and locating: one file in, a ``ScannedFile`` out.
+
+This is the hot path of a large run.  Files whose text cannot hold a
+reference are not parsed; the rest are parsed by libyaml and composed by
+``yamldoc``; many files are spread over all cores.  Every failure to read or
+parse becomes a PIN900/PIN901 problem for that file, never an exception.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
+from typing import NamedTuple, Sequence
+
+from pinlint import formats, suppressions
+from pinlint.discovery import Candidate
+from pinlint.locators import Locator
+from pinlint.model import FileProblem, ScannedFile
+from pinlint.sourcetext import DecodeError, SourceText
+from pinlint.yamldoc import Limits, YamlError, load_all
+
+_PARALLEL_MIN_FILES = 400
+_CHUNK = 64
+
+
+class ScanSettings(NamedTuple):
+    locators: tuple[Locator, ...]
+    limits: Limits
+    max_size: int
+
+
+def scan_file(c: Candidate, settings: ScanSettings, k8s_keywords: tuple[str, ...]) -> ScannedFile:
+    try:
+        size = os.stat(c.abspath).st_size
+        if size > settings.max_size:
+            mb = size / 1024 / 1024
+            limit = settings.max_size / 1024 / 1024
+            return _problem(c, "PIN900", f"file is {mb:.1f} MB, larger than the {limit:g} MB limit: not parsed")
+        with open(c.abspath, "rb") as f:
+            data = f.read(settings.max_size + 1)
+    except OSError as exc:
+        return _problem(c, "PIN901", f"cannot read: {exc.strerror}")
+    try:
+        source = SourceText.from_bytes(data)
+    except DecodeError as exc:
+        return _problem(c, "PIN901", f"{exc}: not read")
+    if c.kind == "dockerfile":
+        refs = formats.locate_dockerfile(c.relpath, source)
+    elif not formats.may_hold_refs(c.kind, source.text, k8s_keywords):
+        return ScannedFile(c.relpath, c.kind, (), (), ())
+    else:
+        try:
+            docs = load_all(source.text, settings.limits)
+        except YamlError as exc:
+            return _problem(c, "PIN900", exc.message, exc.line, exc.column)
+        refs = formats.locate_yaml(c.kind, c.relpath, source, docs, settings.locators)
+    return ScannedFile(c.relpath, c.kind, tuple(refs), (), suppressions.parse(c.relpath, source))
+
+
+def _problem(c: Candidate, rule: str, message: str, line: int = 1, column: int = 1) -> ScannedFile:
+    return ScannedFile(c.relpath, c.kind, (), (FileProblem(rule, c.relpath, message, line, column),), ())
+
+
+# Worker processes are forked after these are set, so settings are not pickled per task.
+_WORKER_SETTINGS: ScanSettings | None = None
+_WORKER_KEYWORDS: tuple[str, ...] = ()
+
+
+def _scan_chunk(chunk: Sequence[Candidate]) -> list[ScannedFile]:
+    assert _WORKER_SETTINGS is not None
+    return [scan_file(c, _WORKER_SETTINGS, _WORKER_KEYWORDS) for c in chunk]
+
+
+def scan(candidates: Sequence[Candidate], settings: ScanSettings, jobs: int) -> list[ScannedFile]:
+    """Scan every candidate, on ``jobs`` processes when there are enough files."""
+    global _WORKER_SETTINGS, _WORKER_KEYWORDS
+    keywords = formats.kubernetes_keywords(settings.locators)
+    if jobs <= 1 or len(candidates) < _PARALLEL_MIN_FILES or "fork" not in multiprocessing.get_all_start_methods():
+        return [scan_file(c, settings, keywords) for c in candidates]
+    _WORKER_SETTINGS, _WORKER_KEYWORDS = settings, keywords
+    chunks = [candidates[i : i + _CHUNK] for i in range(0, len(candidates), _CHUNK)]
+    results: list[ScannedFile] = []
+    ctx = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
+        for part in pool.map(_scan_chunk, chunks):
+            results.extend(part)
+    return results

@@ -1,0 +1,207 @@
+"""Load YAML into plain Python containers that remember where they came from.
+
+libyaml (through ruamel.yaml.clib) scans and parses; this module composes its
+event stream into ``YMap`` (a dict), ``YSeq`` (a list) and ``YStr`` (a str)
+that carry their source position.  Locators can then walk documents like
+ordinary data and still know the exact characters of every scalar.
+
+Composition is iterative and enforces the limits of SPEC §4 as it goes:
+nesting depth and alias expansion.  A billion-laughs document is rejected
+after a bounded amount of work, and 10,000-deep nesting never recurses.
+All scalars stay strings (no implicit typing): ``tag: 1.10`` is ``"1.10"``.
+"""
+from __future__ import annotations
+
+from typing import Iterator, NamedTuple, Union
+
+from _ruamel_yaml import CParser
+from ruamel.yaml import events as ev
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+
+class YStr(str):
+    """A scalar.  ``start``/``end`` are character offsets of the whole token
+    (quotes included); ``line``/``col`` are 1-based; ``style`` is ``""`` for
+    plain, or one of ``'"|>``."""
+
+    __slots__ = ("start", "end", "line", "col", "style")
+
+
+class YMap(dict):
+    """A mapping; ``keynodes`` maps each key to its ``YStr`` key node."""
+
+    __slots__ = ("start", "end", "line", "col", "keynodes", "flow")
+
+
+class YSeq(list):
+    __slots__ = ("start", "end", "line", "col", "flow")
+
+
+Node = Union[YStr, YMap, YSeq]
+
+_NULLS = frozenset(("", "~", "null", "Null", "NULL"))
+
+
+def is_null(node: object) -> bool:
+    return node is None or (isinstance(node, YStr) and node.style == "" and node in _NULLS)
+
+
+class Limits(NamedTuple):
+    max_depth: int = 1000
+    max_alias_nodes: int = 10_000
+
+
+class YamlError(Exception):
+    """The text is not YAML pinlint can use; carries a 1-based position."""
+
+    def __init__(self, message: str, line: int = 1, column: int = 1) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+        self.column = column
+
+
+_SCALAR = ev.ScalarEvent
+_ALIAS = ev.AliasEvent
+_MAP_START = ev.MappingStartEvent
+_MAP_END = ev.MappingEndEvent
+_SEQ_START = ev.SequenceStartEvent
+_SEQ_END = ev.SequenceEndEvent
+_DOC_END = ev.DocumentEndEvent
+_STREAM_END = ev.StreamEndEvent
+
+
+def load_all(text: str, limits: Limits = Limits()) -> list[Node | None]:
+    """Every document of a YAML stream; raises ``YamlError``."""
+    try:
+        return list(_compose(text, limits))
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        problem = exc.problem or exc.context or "invalid YAML"
+        if mark is not None:
+            raise YamlError(f"invalid YAML: {problem}", mark.line + 1, mark.column + 1) from None
+        raise YamlError(f"invalid YAML: {problem}") from None
+    except YAMLError as exc:  # reader errors: control characters and the like
+        raise YamlError(f"invalid YAML: {str(exc).splitlines()[0]}") from None
+
+
+def _compose(text: str, limits: Limits) -> Iterator[Node | None]:
+    parser = CParser(text)
+    get = parser.get_event
+    get()  # StreamStart
+    max_depth = limits.max_depth
+    max_alias = limits.max_alias_nodes
+    while True:
+        event = get()
+        if type(event) is _STREAM_END:
+            return
+        # DocumentStart
+        anchors: dict[str, Node] = {}
+        sizes: dict[int, int] = {}
+        open_anchors: set[str] = set()
+        # stack entries: [container, pending_key, anchor, node_count_at_start, merges]
+        stack: list[list] = []
+        root: Node | None = None
+        created = 0  # nodes built from events
+        expanded = 0  # nodes reached again through aliases
+        while True:
+            event = get()
+            cls = type(event)
+            if cls is _DOC_END:
+                break
+            if cls is _SCALAR:
+                node = YStr(event.value)
+                sm = event.start_mark
+                node.start = sm.index
+                node.end = event.end_mark.index
+                node.line = sm.line + 1
+                node.col = sm.column + 1
+                node.style = event.style or ""
+                created += 1
+                if event.anchor is not None:
+                    anchors[event.anchor] = node
+                    sizes[id(node)] = 1
+            elif cls is _ALIAS:
+                name = event.anchor
+                if name in open_anchors:
+                    m = event.start_mark
+                    raise YamlError(f"recursive alias *{name}", m.line + 1, m.column + 1)
+                if name not in anchors:
+                    m = event.start_mark
+                    raise YamlError(f"invalid YAML: unknown alias *{name}", m.line + 1, m.column + 1)
+                node = anchors[name]
+                expanded += sizes.get(id(node), 1)
+                if expanded > max_alias:
+                    m = event.start_mark
+                    raise YamlError(
+                        f"alias expansion past {max_alias:,} nodes (a YAML alias bomb?)", m.line + 1, m.column + 1
+                    )
+            elif cls is _MAP_START or cls is _SEQ_START:
+                if len(stack) >= max_depth:
+                    m = event.start_mark
+                    raise YamlError(f"nesting deeper than {max_depth:,} levels", m.line + 1, m.column + 1)
+                sm = event.start_mark
+                if cls is _MAP_START:
+                    container: Node = YMap()
+                    container.keynodes = {}
+                else:
+                    container = YSeq()
+                container.start = sm.index
+                container.line = sm.line + 1
+                container.col = sm.column + 1
+                container.flow = bool(event.flow_style)
+                created += 1
+                if event.anchor is not None:
+                    anchors[event.anchor] = container
+                    open_anchors.add(event.anchor)
+                stack.append([container, None, event.anchor, created + expanded, None])
+                continue
+            elif cls is _MAP_END or cls is _SEQ_END:
+                frame = stack.pop()
+                node = frame[0]
+                node.end = event.end_mark.index
+                if frame[4]:
+                    _apply_merges(node, frame[4])
+                if frame[2] is not None:
+                    open_anchors.discard(frame[2])
+                    sizes[id(node)] = created + expanded - frame[3] + 1
+            else:
+                continue
+            # attach `node` to its parent
+            if not stack:
+                root = node
+                continue
+            frame = stack[-1]
+            parent = frame[0]
+            if type(parent) is YSeq:
+                parent.append(node)
+            elif frame[1] is None:
+                frame[1] = node if isinstance(node, YStr) else _complex_key(node)
+            else:
+                key = frame[1]
+                frame[1] = None
+                if key == "<<" and key.style == "":
+                    if frame[4] is None:
+                        frame[4] = []
+                    frame[4].append(node)
+                else:
+                    parent[key] = node
+                    parent.keynodes[key] = key
+        yield root
+
+
+def _apply_merges(node: YMap, merges: list) -> None:
+    """YAML merge keys (``<<: *base``): explicit keys win, earlier merges win."""
+    for merged in merges:
+        for item in merged if isinstance(merged, YSeq) else (merged,):
+            if isinstance(item, YMap):
+                for key, value in item.items():
+                    if key not in node:
+                        node[key] = value
+                        node.keynodes[key] = item.keynodes[key]
+
+
+def _complex_key(node: Node) -> YStr:
+    key = YStr(f"<complex key at line {node.line}>")
+    key.start, key.end, key.line, key.col, key.style = node.start, node.start, node.line, node.col, "?"
+    return key
