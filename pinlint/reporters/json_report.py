@@ -1,0 +1,87 @@
+"""``--format json``: the versioned, stable report of SPEC §6.
+
+The shape is a contract; keys appear in the order the spec lists them and
+nothing else is added (``summary.fixed`` only after ``--fix``).
+"""
+from __future__ import annotations
+
+import json
+from typing import Any, TextIO
+
+from pinlint import reference
+from pinlint.model import Finding, LocatedRef, Report, Summary
+
+VERSION = 1
+
+
+def render(report: Report, out: TextIO, *, color: bool | None = None) -> None:
+    out.write(json.dumps(document(report), indent=2) + "\n")
+
+
+def document(report: Report) -> dict[str, Any]:
+    return {
+        "version": VERSION,
+        "findings": [finding_dict(f) for f in report.findings],
+        "refs": [ref_dict(r) for r in report.refs],
+        "summary": summary_dict(report.summary),
+    }
+
+
+def finding_dict(finding: Finding) -> dict[str, Any]:
+    return {
+        "rule": finding.rule,
+        "name": finding.name,
+        "severity": finding.severity,
+        "path": finding.path,
+        "line": finding.line,
+        "column": finding.column,
+        "ref": finding.ref,
+        "message": finding.message,
+        "fix": finding.fix,
+    }
+
+
+def ref_dict(ref: LocatedRef) -> dict[str, Any]:
+    normalized, pinned, templated = _judge(ref)
+    return {
+        "path": ref.path,
+        "line": ref.span.line,
+        "column": ref.span.column,
+        "kind": ref.kind,
+        "ref": ref.text,
+        "normalized": normalized,
+        "pinned": pinned,
+        "templated": templated,
+    }
+
+
+def _judge(ref: LocatedRef) -> tuple[str | None, bool, bool]:
+    """``(normalized, pinned, templated)`` for one inventory entry.
+
+    A placeholder is never pinned; its ``normalized`` is the name part
+    normalized (``app@git:HEAD`` -> ``docker.io/library/app``, a written tag
+    kept, no implicit ``latest`` added), or null when that name is invalid.
+    """
+    parsed = reference.parse(ref.text)
+    templated = ref.templated or isinstance(parsed, reference.Templated)
+    if templated:
+        return None, False, True
+    if isinstance(parsed, reference.ImageRef):
+        return parsed.normalized, parsed.pinned, False
+    if isinstance(parsed, reference.Placeholder) and parsed.image is not None:
+        image = parsed.image
+        return image.name + (f":{image.tag}" if image.tag else ""), False, False
+    return None, False, False
+
+
+def summary_dict(summary: Summary) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "files": summary.files,
+        "refs": summary.refs,
+        "errors": summary.errors,
+        "warnings": summary.warnings,
+        "skipped_checks": list(summary.skipped_checks),
+    }
+    if summary.fixed is not None:
+        out["fixed"] = summary.fixed
+    return out
