@@ -1,0 +1,112 @@
+"""The on-disk cache: immutable digest results across runs, tags briefly.
+
+One small JSON file per entry under ``<cache dir>/registry/v1/<kind>/``,
+named by a hash of its key and holding the key itself.  Writes go to a
+temporary file in the same directory and are renamed into place, so
+concurrent pinlint processes only ever see whole entries; an entry that does
+not parse, names another key, or (for content) does not hash to its digest
+is ignored and overwritten.  Only positive answers are stored: a digest that
+is missing today may be pushed tomorrow.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import tempfile
+import time
+from typing import Any
+
+from pinlint.registry.manifests import matches_digest
+
+_VERSION = "v1"
+
+
+class DiskCache:
+    def __init__(self, root: str, *, clock=time.time) -> None:
+        self.root = os.path.join(root, "registry", _VERSION)
+        self._clock = clock
+        self._made: set[str] = set()
+
+    # -- primitives ----------------------------------------------------------
+    def _path(self, kind: str, key: str) -> str:
+        name = hashlib.sha256(key.encode()).hexdigest()
+        return os.path.join(self.root, kind, name[:2], f"{name}.json")
+
+    def read(self, kind: str, key: str) -> dict[str, Any] | None:
+        try:
+            with open(self._path(kind, key), "rb") as f:
+                entry = json.loads(f.read())
+        except (OSError, ValueError):
+            return None
+        if not isinstance(entry, dict) or entry.get("key") != key:
+            return None
+        return entry
+
+    def write(self, kind: str, key: str, value: dict[str, Any]) -> None:
+        path = self._path(kind, key)
+        directory = os.path.dirname(path)
+        entry = dict(value, key=key, stored=self._clock())
+        try:
+            if directory not in self._made:
+                os.makedirs(directory, exist_ok=True)
+                self._made.add(directory)
+            fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=directory)
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8") as f:
+                    json.dump(entry, f)
+                os.replace(tmp, path)
+            except BaseException:
+                try:
+                    os.unlink(tmp)
+                except OSError:
+                    pass
+                raise
+        except OSError:
+            pass  # a cache that cannot be written is only a slower run
+
+    # -- what the resolver stores ----------------------------------------------
+    def get_content(self, kind: str, key: str, digest: str) -> tuple[bytes, str] | None:
+        """Cached bytes (and media type) whose hash is ``digest``."""
+        entry = self.read(kind, key)
+        if entry is None:
+            return None
+        try:
+            data = base64.b64decode(entry["data"], validate=True)
+        except (KeyError, TypeError, ValueError):
+            return None
+        if not matches_digest(data, digest):
+            return None
+        return data, str(entry.get("media_type") or "")
+
+    def put_content(self, kind: str, key: str, data: bytes, media_type: str) -> None:
+        self.write(kind, key, {"data": base64.b64encode(data).decode("ascii"), "media_type": media_type})
+
+    def get_exists(self, key: str) -> str | None:
+        """The media type of a manifest known to exist, or None when unknown."""
+        entry = self.read("exists", key)
+        if entry is None or not isinstance(entry.get("media_type"), str):
+            return None
+        return entry["media_type"]
+
+    def put_exists(self, key: str, media_type: str) -> None:
+        self.write("exists", key, {"media_type": media_type})
+
+    def get_tag(self, key: str, ttl: float) -> tuple[str, str] | None:
+        """(digest, media type) for a tag looked up less than ``ttl`` seconds ago."""
+        if ttl <= 0:
+            return None
+        entry = self.read("tag", key)
+        if entry is None:
+            return None
+        stored, digest = entry.get("stored"), entry.get("digest")
+        if not isinstance(stored, (int, float)) or not isinstance(digest, str):
+            return None
+        age = self._clock() - stored
+        if age < 0 or age >= ttl:
+            return None
+        return digest, str(entry.get("media_type") or "")
+
+    def put_tag(self, key: str, digest: str, media_type: str) -> None:
+        self.write("tag", key, {"digest": digest, "media_type": media_type})

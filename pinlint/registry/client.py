@@ -1,0 +1,337 @@
+"""One registry host, spoken to through oras-py with pinlint's safety rules.
+
+``OrasClient`` subclasses oras-py's ``Registry`` and replaces the single
+entry point every oras call goes through, ``do_request``: oras' version is
+wrapped in a retry decorator that sleeps ``2 + 3**n`` seconds five times and
+sends requests without a timeout.  Ours makes at most ``attempts`` attempts,
+each with a connect and read timeout cut to the run's remaining budget,
+honours ``Retry-After`` on 429/503 up to ``max_retry_after`` seconds, backs
+off on 5xx and resets, holds a per-host connection slot while a request is in
+flight, and marks a host that refuses connections or times out unavailable
+for the rest of the run so a dead registry costs one timeout, not one per
+reference.  Failures are raised as ``Unavailable``/``NotAllowed`` with a
+message naming the host; no credential is ever part of a message.
+"""
+from __future__ import annotations
+
+import email.utils
+import random
+import threading
+import time
+from typing import Any, Callable
+from urllib.parse import urlsplit
+
+import oras.container
+import oras.provider
+import requests
+import urllib3.exceptions
+
+from pinlint.registry.auth import RegistryAuth, scope_for
+from pinlint.registry.credentials import DockerCredentials
+from pinlint.registry.errors import BlockedAddress, NotAllowed, Unavailable
+from pinlint.registry.hosts import Endpoint, HostPolicy, matches, split_host
+from pinlint.registry.netguard import GuardedSession
+from pinlint.registry.settings import Settings
+
+MAX_BODY_BYTES = 16 * 1024 * 1024
+_CHUNK = 64 * 1024
+
+
+class RunState:
+    """What every host client shares: the run's deadline, which hosts are
+    down and why, per-host connection slots, and a request counter."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.sleep = sleep
+        self.deadline = clock() + settings.budget
+        self.requests = 0
+        self._down: dict[str, str] = {}
+        self._slots: dict[str, threading.BoundedSemaphore] = {}
+        self._lock = threading.Lock()
+
+    def remaining(self) -> float:
+        return self.deadline - self.clock()
+
+    def down(self, host: str) -> str | None:
+        return self._down.get(host)
+
+    def mark_down(self, host: str, reason: str) -> None:
+        with self._lock:
+            self._down.setdefault(host, reason)
+
+    def slot(self, host: str) -> threading.BoundedSemaphore:
+        with self._lock:
+            if host not in self._slots:
+                self._slots[host] = threading.BoundedSemaphore(max(1, self.settings.connections_per_host))
+            return self._slots[host]
+
+    def count(self) -> None:
+        with self._lock:
+            self.requests += 1
+
+
+class _Retry(Exception):
+    def __init__(self, reason: str, delay: float | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.delay = delay
+
+
+class _HostDown(Exception):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def retry_after(response: requests.Response) -> float | None:
+    """Seconds a ``Retry-After`` header asks for (delta or HTTP date)."""
+    value = (response.headers.get("Retry-After") or "").strip()
+    if not value:
+        return None
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when is None:
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def _describe_connection_error(exc: BaseException) -> tuple[str, bool]:
+    """(what happened, whether the host is down for good this run)."""
+    seen: set[int] = set()
+    todo: list[BaseException | None] = [exc]
+    while todo:
+        e = todo.pop()
+        if e is None or id(e) in seen:
+            continue
+        seen.add(id(e))
+        if isinstance(e, urllib3.exceptions.NameResolutionError):
+            return "its name does not resolve", True
+        if isinstance(e, urllib3.exceptions.NewConnectionError):
+            if "refused" in str(e).lower():
+                return "connection refused", True
+            return "cannot connect", True
+        if isinstance(e, ConnectionResetError):
+            return "connection reset", False
+        if isinstance(e, urllib3.exceptions.ProtocolError):
+            text = str(e).lower()
+            if "reset" in text:
+                return "connection reset", False
+            if "remote end closed" in text or "remotedisconnected" in text:
+                return "connection closed without an answer", False
+        todo.extend([getattr(e, "reason", None), e.__cause__, e.__context__])
+        todo.extend(a for a in getattr(e, "args", ()) if isinstance(a, BaseException))
+    return "connection failed", False
+
+
+class OrasClient(oras.provider.Registry):
+    """oras-py's Registry for one endpoint, with bounded, budgeted requests."""
+
+    def __init__(
+        self,
+        endpoint: Endpoint,
+        session: GuardedSession,
+        credentials: DockerCredentials,
+        policy: HostPolicy,
+        state: RunState,
+    ) -> None:
+        super().__init__(hostname=endpoint.host, insecure=endpoint.scheme == "http")
+        self.session.close()
+        self.session = session
+        self.endpoint = endpoint
+        self.state = state
+        self._policy = policy
+        self.auth = RegistryAuth(endpoint.host, credentials, self._may_send_secret)
+        self.auth.session = session
+
+    # urls ------------------------------------------------------------------
+    def container(self, repository: str) -> oras.container.Container:
+        c = oras.container.Container(repository.rsplit("/", 1)[-1], registry=self.endpoint.host)
+        c.registry = self.endpoint.host
+        c.namespace, _, c.repository = repository.rpartition("/")
+        c.namespace = c.namespace or None
+        return c
+
+    def manifest_url(self, repository: str, reference: str) -> str:
+        return f"{self.prefix}://{self.container(repository).manifest_url(reference)}"
+
+    def blob_url(self, repository: str, digest: str) -> str:
+        return f"{self.prefix}://{self.container(repository).get_blob_url(digest)}"
+
+    def _parse_response_errors(self, response: requests.Response) -> None:
+        """oras logs a registry's error bodies to stderr; the caller reports instead."""
+
+    def _may_send_secret(self, url: str) -> bool:
+        parts = urlsplit(url)
+        if parts.scheme == "https":
+            return True
+        host, port = split_host(parts.netloc)
+        if self.endpoint.scheme == "http" and parts.netloc.lower() == self.endpoint.host.lower():
+            return True  # the insecure host itself (or its plain-HTTP mirror)
+        return any(matches(entry, host, port) for entry in self._policy.settings.insecure)
+
+    # the one way requests leave ----------------------------------------------
+    def do_request(  # type: ignore[override]
+        self,
+        url: str,
+        method: str = "GET",
+        data: dict | bytes | None = None,
+        headers: dict | None = None,
+        json: dict | None = None,
+        stream: bool = False,
+        max_bytes: int = MAX_BODY_BYTES,
+    ) -> requests.Response:
+        """Send one logical request: the bounded-retry, budgeted replacement of
+        oras-py's ``do_request``.  Returns any response that is an answer
+        (2xx, 3xx, 4xx other than 429); raises ``Unavailable`` otherwise."""
+        settings = self.state.settings
+        label = self.endpoint.label
+        host = self.endpoint.host
+        scope = scope_for(url)
+        last = ""
+        for attempt in range(1, settings.attempts + 1):
+            reason = self.state.down(host)
+            if reason:
+                raise Unavailable(label, f"registry {label} is unavailable: {reason}")
+            remaining = self.state.remaining()
+            if remaining <= 0:
+                raise Unavailable(label, self._budget_message())
+            timeout = (min(settings.connect_timeout, remaining), min(settings.read_timeout, remaining))
+            try:
+                with self.state.slot(host):
+                    return self._attempt(method, url, headers, data, json, timeout, scope, max_bytes)
+            except _Retry as r:
+                last = r.reason
+                if attempt == settings.attempts:
+                    break
+                delay = r.delay if r.delay is not None else 0.2 * 2 ** (attempt - 1) + random.uniform(0, 0.1)
+                if delay >= self.state.remaining():
+                    raise Unavailable(label, f"registry {label} {last}; {self._budget_message()}") from None
+                self.state.sleep(delay)
+            except _HostDown as d:
+                self.state.mark_down(host, d.reason)
+                raise Unavailable(label, f"registry {label} is unavailable: {d.reason}") from None
+        reason = f"{last} ({settings.attempts} attempts)"
+        self.state.mark_down(host, reason)
+        raise Unavailable(label, f"registry {label} is unavailable: {reason}")
+
+    def _budget_message(self) -> str:
+        return f"the {self.state.settings.budget:g} s time budget for registry look-ups is used up"
+
+    def _attempt(
+        self,
+        method: str,
+        url: str,
+        headers: dict | None,
+        data: Any,
+        json: Any,
+        timeout: tuple[float, float],
+        scope: str,
+        max_bytes: int,
+    ) -> requests.Response:
+        settings = self.state.settings
+        try:
+            request_headers = dict(headers or {})
+            if urlsplit(url).netloc.lower() == self.endpoint.host.lower():
+                request_headers.update(self.auth.header(scope, url))
+            response = self._send(method, url, request_headers, data, json, timeout, max_bytes)
+            if response.status_code == 401 and urlsplit(url).netloc.lower() == self.endpoint.host.lower():
+                request_headers, changed = self.auth.authenticate_request(response, request_headers)
+                if changed:
+                    response = self._send(method, url, request_headers, data, json, timeout, max_bytes)
+        except BlockedAddress as e:
+            raise NotAllowed(
+                self.endpoint.label,
+                f"refused to connect to {e.host} for registry {self.endpoint.label}: "
+                f"it resolves to non-public address {e.address}",
+            ) from None
+        except requests.exceptions.ConnectTimeout:
+            if timeout[0] < settings.connect_timeout:
+                raise Unavailable(self.endpoint.label, self._budget_message()) from None
+            raise _HostDown(f"connecting timed out after {settings.connect_timeout:g} s") from None
+        except requests.exceptions.ReadTimeout:
+            if timeout[1] < settings.read_timeout:
+                raise Unavailable(self.endpoint.label, self._budget_message()) from None
+            raise _HostDown(f"no answer within {settings.read_timeout:g} s") from None
+        except requests.exceptions.ConnectionError as e:
+            what, fatal = _describe_connection_error(e)
+            if fatal:
+                raise _HostDown(what) from None
+            raise _Retry(what) from None
+        except requests.exceptions.TooManyRedirects:
+            raise Unavailable(self.endpoint.label, f"registry {self.endpoint.label} redirects in a loop") from None
+        except requests.exceptions.RequestException as e:
+            raise Unavailable(
+                self.endpoint.label, f"registry {self.endpoint.label}: request failed ({type(e).__name__})"
+            ) from None
+        status = response.status_code
+        if status in (429, 503):
+            wait = retry_after(response)
+            what = f"answered HTTP {status} {response.reason or ''}".rstrip()
+            if wait is not None and wait > settings.max_retry_after:
+                raise _HostDown(
+                    f"{what} asking to retry after {wait:g} s (pinlint waits at most "
+                    f"{settings.max_retry_after:g} s)"
+                )
+            raise _Retry(what, wait)
+        if status >= 500:
+            raise _Retry(f"answered HTTP {status} {response.reason or ''}".rstrip())
+        return response
+
+    def _send(
+        self,
+        method: str,
+        url: str,
+        headers: dict,
+        data: Any,
+        json: Any,
+        timeout: tuple[float, float],
+        max_bytes: int,
+    ) -> requests.Response:
+        self.state.count()
+        response = self.session.request(
+            method, url, headers=headers, data=data, json=json, stream=True, timeout=timeout,
+            verify=self._tls_verify,
+        )
+        _read_body(response, max_bytes, self.state, self.endpoint.label)
+        return response
+
+
+def _read_body(response: requests.Response, max_bytes: int, state: RunState, label: str) -> None:
+    """Read the whole body under the run's deadline and a size cap, turning
+    urllib3's errors into the requests exceptions ``_attempt`` handles."""
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        if response.request.method != "HEAD":
+            while True:
+                if state.remaining() <= 0:
+                    raise Unavailable(
+                        label,
+                        f"the {state.settings.budget:g} s time budget for registry look-ups is used up",
+                    )
+                chunk = response.raw.read(_CHUNK, decode_content=True)
+                if not chunk:
+                    break
+                size += len(chunk)
+                if size > max_bytes:
+                    raise Unavailable(label, f"registry {label} sent more than {max_bytes // (1024 * 1024)} MB")
+                chunks.append(chunk)
+    except urllib3.exceptions.ReadTimeoutError as e:
+        raise requests.exceptions.ReadTimeout(e) from None
+    except (urllib3.exceptions.ProtocolError, urllib3.exceptions.DecodeError, OSError) as e:
+        raise requests.exceptions.ConnectionError(e) from None
+    finally:
+        response.close()
+    response._content = b"".join(chunks)
+    response._content_consumed = True

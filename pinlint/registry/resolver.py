@@ -1,0 +1,361 @@
+"""The registry resolution API: what fix mode, the engine's registry check and
+the source-commit checks ask a registry.
+
+    resolver = Resolver.from_config(config)          # or Resolver(settings)
+    resolver.resolve_tag(image, "1.25")              # TagInfo(digest, media_type)
+    resolver.exists(image, digest)                   # bool (HEAD)
+    resolver.manifest(image, digest)                 # Manifest (index or image)
+    resolver.image_config(image, digest)             # the config JSON of an image manifest
+    resolver.labels(image, digest)                   # config labels
+    resolver.list_tags(image)                        # every tag of the repository
+    resolver.tags_pointing_at(image, digest, "git-*")
+    resolver.run_all(fn, items)                      # fn(resolver, item) concurrently
+
+``image`` is a ``reference.ImageRef`` (or its text).  Every call may raise
+``NotAllowed`` (PIN012), ``Unavailable`` (PIN019) or ``NotFound``.  Each
+distinct look-up is made once per run however many threads ask for it;
+manifests, blobs and existence are cached on disk by digest, tags for
+``tag_cache_ttl`` seconds.
+"""
+from __future__ import annotations
+
+import fnmatch
+import json
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Callable, Iterable, Mapping, NamedTuple, TypeVar
+
+from pinlint import reference
+from pinlint.reference import ImageRef
+from pinlint.registry import manifests
+from pinlint.registry.cache import DiskCache
+from pinlint.registry.client import OrasClient, RunState
+from pinlint.registry.credentials import DockerCredentials
+from pinlint.registry.errors import NotAllowed, NotFound, RegistryError, Unavailable
+from pinlint.registry.hosts import Endpoint, HostPolicy
+from pinlint.registry.manifests import ACCEPT, BadManifest, Manifest
+from pinlint.registry.memo import Memo
+from pinlint.registry.netguard import GuardedSession
+from pinlint.registry.settings import Settings, from_config
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+class TagInfo(NamedTuple):
+    digest: str
+    media_type: str  # "" when the registry did not say
+
+    @property
+    def is_index(self) -> bool:
+        return self.media_type in manifests.INDEX_TYPES
+
+
+def as_image(image: ImageRef | str) -> ImageRef:
+    if isinstance(image, ImageRef):
+        return image
+    parsed = reference.parse(image)
+    if not isinstance(parsed, ImageRef):
+        raise ValueError(f"not an image reference: {image!r}")
+    return parsed
+
+
+class Resolver:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        credentials: DockerCredentials | None = None,
+        policy: HostPolicy | None = None,
+        state: RunState | None = None,
+    ) -> None:
+        self.settings = settings
+        self.policy = policy or HostPolicy(settings)
+        self.credentials = credentials or DockerCredentials(settings.docker_config_dir)
+        self.state = state or RunState(settings)
+        self.cache = DiskCache(settings.cache_dir) if settings.cache_dir else None
+        self.session = GuardedSession(
+            self.policy,
+            connect_timeout=settings.connect_timeout,
+            read_timeout=settings.read_timeout,
+            pool_size=max(1, settings.connections_per_host),
+        )
+        self._clients: dict[str, OrasClient] = {}
+        self._lock = threading.Lock()
+        self._memo = Memo()
+
+    @classmethod
+    def from_config(cls, config: Mapping | None) -> Resolver:
+        return cls(from_config(config))
+
+    def close(self) -> None:
+        self.session.close()
+
+    def __enter__(self) -> Resolver:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def requests_sent(self) -> int:
+        return self.state.requests
+
+    # hosts -------------------------------------------------------------------
+    def endpoint(self, registry: str) -> Endpoint:
+        return self.policy.endpoint(registry)
+
+    def refusal(self, registry: str) -> str | None:
+        """Why a registry may not be contacted (the PIN012 message), or None."""
+        return self.policy.refusal(registry)
+
+    def _allowed(self, image: ImageRef | str) -> ImageRef:
+        image = as_image(image)
+        refusal = self.refusal(image.registry)
+        if refusal:
+            raise NotAllowed(image.registry, refusal)
+        return image
+
+    def _client(self, image: ImageRef) -> OrasClient:
+        endpoint = self.endpoint(image.registry)
+        with self._lock:
+            client = self._clients.get(endpoint.host)
+            if client is None:
+                client = OrasClient(endpoint, self.session, self.credentials, self.policy, self.state)
+                self._clients[endpoint.host] = client
+            return client
+
+    # look-ups ------------------------------------------------------------------
+    def resolve_tag(self, image: ImageRef | str, tag: str | None = None, *, fresh: bool = False) -> TagInfo:
+        """The digest a tag names now (HEAD).  ``fresh`` skips the tag cache."""
+        image = self._allowed(image)
+        tag = tag or image.effective_tag or "latest"
+        key = f"{image.name}:{tag}"
+        if not fresh and self.cache is not None:
+            hit = self.cache.get_tag(key, self.settings.tag_cache_ttl)
+            if hit is not None:
+                return TagInfo(*hit)
+        return self._memo.get(("tag", key, fresh), lambda: self._resolve_tag(image, tag, key))
+
+    def _resolve_tag(self, image: ImageRef, tag: str, key: str) -> TagInfo:
+        client = self._client(image)
+        response = client.do_request(client.manifest_url(image.repository, tag), "HEAD", headers={"Accept": ACCEPT})
+        self._expect_found(response, client, image, f"tag {tag}")
+        digest = response.headers.get("Docker-Content-Digest", "")
+        media_type = _media_type(response)
+        if reference.digest_problem(digest) is not None:
+            # the registry does not say (it need not): fetch and hash the manifest
+            response = client.do_request(
+                client.manifest_url(image.repository, tag), "GET", headers={"Accept": ACCEPT},
+                max_bytes=manifests.MAX_MANIFEST_BYTES,
+            )
+            self._expect_found(response, client, image, f"tag {tag}")
+            digest = manifests.digest_of(response.content)
+            media_type = self._parse(client, digest, response).media_type
+            self._store_manifest(image, digest, response.content, media_type)
+        info = TagInfo(digest, media_type)
+        if self.cache is not None:
+            self.cache.put_tag(key, digest, media_type)
+            self.cache.put_exists(f"{image.name}@{digest}", media_type)
+        return info
+
+    def exists(self, image: ImageRef | str, digest: str) -> bool:
+        """Whether the repository has a manifest with this digest (HEAD)."""
+        image = self._allowed(image)
+        key = f"{image.name}@{digest}"
+        if self.cache is not None and (
+            self.cache.get_exists(key) is not None or self.cache.get_content("manifest", key, digest)
+        ):
+            return True
+        return self._memo.get(("exists", key), lambda: self._exists(image, digest, key))
+
+    def _exists(self, image: ImageRef, digest: str, key: str) -> bool:
+        client = self._client(image)
+        response = client.do_request(client.manifest_url(image.repository, digest), "HEAD", headers={"Accept": ACCEPT})
+        if response.status_code == 404:
+            return False
+        self._expect_found(response, client, image, digest)
+        said = response.headers.get("Docker-Content-Digest")
+        if said and said != digest:
+            raise Unavailable(
+                client.endpoint.label,
+                f"registry {client.endpoint.label} answered {said} when asked for {digest}",
+            )
+        if self.cache is not None:
+            self.cache.put_exists(key, _media_type(response))
+        return True
+
+    def manifest(self, image: ImageRef | str, digest: str) -> Manifest:
+        """The manifest or index with this digest, verified against it."""
+        image = self._allowed(image)
+        key = f"{image.name}@{digest}"
+        if self.cache is not None:
+            hit = self.cache.get_content("manifest", key, digest)
+            if hit is not None:
+                try:
+                    return manifests.parse(digest, hit[0], hit[1])
+                except BadManifest:
+                    pass
+        return self._memo.get(("manifest", key), lambda: self._manifest(image, digest, key))
+
+    def _manifest(self, image: ImageRef, digest: str, key: str) -> Manifest:
+        client = self._client(image)
+        response = client.do_request(
+            client.manifest_url(image.repository, digest), "GET", headers={"Accept": ACCEPT},
+            max_bytes=manifests.MAX_MANIFEST_BYTES,
+        )
+        self._expect_found(response, client, image, digest)
+        if not manifests.matches_digest(response.content, digest):
+            raise Unavailable(
+                client.endpoint.label,
+                f"registry {client.endpoint.label} sent a manifest for {image.name}@{digest} "
+                "that does not match the digest",
+            )
+        parsed = self._parse(client, digest, response)
+        self._store_manifest(image, digest, response.content, parsed.media_type)
+        return parsed
+
+    def platform_manifests(self, image: ImageRef | str, digest: str) -> tuple[manifests.Descriptor, ...]:
+        """The per-platform manifests of an index; empty for an image manifest."""
+        return self.manifest(image, digest).manifests
+
+    def image_config(self, image: ImageRef | str, digest: str) -> dict:
+        """The image configuration JSON of the image manifest ``digest``."""
+        image = as_image(image)
+        found = self.manifest(image, digest)
+        if found.config is None:
+            raise ValueError(f"{image.name}@{digest} is an index; ask one of its platform manifests")
+        blob = self.blob(image, found.config.digest)
+        try:
+            config = json.loads(blob)
+        except ValueError:
+            config = None
+        if not isinstance(config, dict):
+            label = self.endpoint(image.registry).label
+            raise Unavailable(label, f"registry {label} sent an image config that is not a JSON object")
+        return config
+
+    def labels(self, image: ImageRef | str, digest: str) -> dict[str, str]:
+        """The image config's labels (``org.opencontainers.image.revision`` …)."""
+        config = self.image_config(image, digest).get("config") or {}
+        labels = config.get("Labels") if isinstance(config, dict) else None
+        return {str(k): str(v) for k, v in labels.items()} if isinstance(labels, dict) else {}
+
+    def blob(self, image: ImageRef | str, digest: str) -> bytes:
+        """A blob's bytes (configs; layers are never needed), verified."""
+        image = self._allowed(image)
+        key = f"{image.name}@{digest}"
+        if self.cache is not None:
+            hit = self.cache.get_content("blob", key, digest)
+            if hit is not None:
+                return hit[0]
+        return self._memo.get(("blob", key), lambda: self._blob(image, digest, key))
+
+    def _blob(self, image: ImageRef, digest: str, key: str) -> bytes:
+        client = self._client(image)
+        response = client.do_request(client.blob_url(image.repository, digest), "GET")
+        self._expect_found(response, client, image, digest)
+        if not manifests.matches_digest(response.content, digest):
+            raise Unavailable(
+                client.endpoint.label,
+                f"registry {client.endpoint.label} sent a blob for {image.name}@{digest} that does not match the digest",
+            )
+        if self.cache is not None:
+            self.cache.put_content("blob", key, response.content, "")
+        return response.content
+
+    def list_tags(self, image: ImageRef | str) -> tuple[str, ...]:
+        """Every tag of the repository (follows ``Link`` pagination via oras)."""
+        image = self._allowed(image)
+        return self._memo.get(("tags", image.name), lambda: self._list_tags(image))
+
+    def _list_tags(self, image: ImageRef) -> tuple[str, ...]:
+        client = self._client(image)
+        try:
+            return tuple(client.get_tags(client.container(image.repository)))
+        except ValueError as e:  # oras' _check_200_response
+            label = client.endpoint.label
+            raise Unavailable(label, f"registry {label} refused to list the tags of {image.name}: {e}") from None
+
+    def tags_pointing_at(self, image: ImageRef | str, digest: str, pattern: str = "*") -> tuple[str, ...]:
+        """Tags matching the glob ``pattern`` (``git-*``) that resolve to ``digest``."""
+        image = as_image(image)
+        candidates = [t for t in self.list_tags(image) if fnmatch.fnmatchcase(t, pattern)]
+        found = []
+        for tag in candidates:
+            try:
+                if self.resolve_tag(image, tag).digest == digest:
+                    found.append(tag)
+            except NotFound:
+                continue
+        return tuple(found)
+
+    # concurrency -------------------------------------------------------------------
+    def run_all(
+        self,
+        fn: Callable[[Resolver, T], R],
+        items: Iterable[T],
+        *,
+        on_done: Callable[[], None] | None = None,
+        workers: int | None = None,
+    ) -> list[R | BaseException]:
+        """``fn(self, item)`` for every item, concurrently; the result list
+        holds each return value or the exception it raised, in item order.
+        Per-host connection limits apply underneath."""
+        todo = list(items)
+        if not todo:
+            return []
+        workers = workers or min(len(todo), 64)
+
+        def call(item: T) -> R | BaseException:
+            try:
+                return fn(self, item)
+            except Exception as e:  # handed back to the caller, never lost
+                return e
+            finally:
+                if on_done is not None:
+                    on_done()
+
+        if workers <= 1:
+            return [call(item) for item in todo]
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="pinlint-registry") as pool:
+            return list(pool.map(call, todo))
+
+    # helpers -------------------------------------------------------------------------
+    def _expect_found(self, response: Any, client: OrasClient, image: ImageRef, what: str) -> None:
+        status = response.status_code
+        label = client.endpoint.label
+        if status == 200:
+            return
+        if status == 404:
+            raise NotFound(label, f"{what} not found in {image.name}")
+        if status in (401, 403):
+            raise Unavailable(label, self._auth_message(client, image, status))
+        raise Unavailable(label, f"registry {label} answered HTTP {status} for {image.name} ({what})")
+
+    def _auth_message(self, client: OrasClient, image: ImageRef, status: int) -> str:
+        label = client.endpoint.label
+        cred = client.auth.credential
+        if cred is None:
+            how = f"no credentials for {client.endpoint.host} in {self.credentials.path}"
+        else:
+            how = f"the credentials from {cred.source} were refused"
+        return f"registry {label} refused access to {image.name} (HTTP {status}): {how}"
+
+    def _parse(self, client: OrasClient, digest: str, response: Any) -> Manifest:
+        try:
+            return manifests.parse(digest, response.content, response.headers.get("Content-Type"))
+        except BadManifest as e:
+            label = client.endpoint.label
+            raise Unavailable(label, f"registry {label} sent an invalid manifest for {digest}: {e}") from None
+
+    def _store_manifest(self, image: ImageRef, digest: str, body: bytes, media_type: str) -> None:
+        if self.cache is not None:
+            self.cache.put_content("manifest", f"{image.name}@{digest}", body, media_type)
+
+
+def _media_type(response: Any) -> str:
+    return (response.headers.get("Content-Type") or "").split(";", 1)[0].strip()
+
+
+__all__ = ["Resolver", "TagInfo", "RegistryError", "NotAllowed", "NotFound", "Unavailable"]
