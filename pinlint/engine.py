@@ -129,9 +129,10 @@ def run(opts: Options) -> Run:
     cfg, rules = load_settings(root, opts.config_file)
     selection = select(rules, cfg, opts)
     locators = compile_locators(cfg)
-    classifier = Classifier(root, cfg["kinds"], _gitlab_includes(root))
+    classifier = Classifier(root, cfg["kinds"])
     paths = opts.paths or (root,)
     candidates, discovery_problems = discover(root, paths, classifier, cfg["exclude"], cfg["include"])
+    candidates = _classify_gitlab_includes(root, candidates)
     limits = cfg["limits"]
     settings = ScanSettings(
         tuple(locators), Limits(limits["max-depth"], limits["max-alias-nodes"]), limits["max-file-size"]
@@ -158,14 +159,34 @@ def compile_locators(cfg: dict) -> list[Locator]:
     return [compile_locator(spec) for spec in builtin_locators() + list(cfg["locators"])]
 
 
-def _gitlab_includes(root: str) -> list[str]:
-    path = os.path.join(root, ".gitlab-ci.yml")
+def _classify_gitlab_includes(root: str, candidates: list[Candidate]) -> list[Candidate]:
+    """Files a ``.gitlab-ci.yml`` includes locally are GitLab CI files too.
+
+    The root pipeline is read even when only the included file was named (as
+    pre-commit does); a nested ``.gitlab-ci.yml`` (a sub-project, or the
+    bundled examples) resolves its includes against its own folder.
+    """
+    pipelines = {""} | {c.relpath.rpartition("/")[0] for c in candidates if c.relpath.endswith(".gitlab-ci.yml")}
+    patterns = [p for folder in sorted(pipelines) for p in _gitlab_includes(root, folder)]
+    if not patterns:
+        return candidates
+    return [
+        c._replace(kind="gitlab-ci")
+        if c.kind != "dockerfile" and not c.relpath.endswith(".gitlab-ci.yml") and globs.match_any(patterns, c.relpath)
+        else c
+        for c in candidates
+    ]
+
+
+def _gitlab_includes(root: str, folder: str) -> list[str]:
+    path = os.path.join(root, folder, ".gitlab-ci.yml")
     try:
         with open(path, "rb") as f:
             docs = load_all(SourceText.from_bytes(f.read()).text)
     except (OSError, ValueError, YamlError):
         return []  # the file itself is reported when it is scanned
-    return gitlab_ci.local_includes(docs)
+    prefix = f"/{folder}/" if folder else "/"
+    return [prefix + p.lstrip("/") for p in gitlab_ci.local_includes(docs)]
 
 
 def run_checks(checks: Iterable[Check], refs: list[LocatedRef], ctx: RunContext,

@@ -22,7 +22,7 @@ _DOMAIN_RE = re.compile(
 _TAG_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
 _DIGEST_HEX = {"sha256": 64, "sha512": 128}
 _HEX_RE = re.compile(r"^[0-9a-f]+$")
-_TEMPLATE_RE = re.compile(r"\{\{|\$\{|\$\(|\$[A-Za-z_]")
+_TEMPLATE_RE = re.compile(r"\{\{|\$\{|\$\(|\$\[|\$[A-Za-z_]")
 _PLACEHOLDER_RE = re.compile(r"^(?P<name>[^@\s]+)@git:(?P<rev>\S*)$")
 _MAX_NAME = 255
 

@@ -69,11 +69,9 @@ _YAML_EXT = (".yaml", ".yml")
 class Classifier:
     """Decides the format of each file of a repository rooted at ``root``."""
 
-    def __init__(self, root: str, kind_globs: dict[str, list[str]] | None = None,
-                 gitlab_includes: Sequence[str] = ()) -> None:
+    def __init__(self, root: str, kind_globs: dict[str, list[str]] | None = None) -> None:
         self.root = root
         self.kind_globs = kind_globs or {}
-        self.gitlab_includes = tuple(gitlab_includes)
         self._chart_dirs: dict[str, bool] = {}
 
     def _is_chart_dir(self, reldir: str) -> bool:
@@ -101,7 +99,7 @@ class Classifier:
             return None
         if reldir == ".github/workflows" or reldir.endswith("/.github/workflows"):
             return "github-actions"
-        if base == ".gitlab-ci.yml" or (self.gitlab_includes and globs.match_any(self.gitlab_includes, relpath)):
+        if base == ".gitlab-ci.yml":  # files it includes: engine._classify_gitlab_includes
             return "gitlab-ci"
         if _COMPOSE.fullmatch(base):
             return "compose"
