@@ -1,0 +1,87 @@
+from __future__ import annotations
+
+import pytest
+
+from pinlint.reference import ImageRef, Invalid, Placeholder, Templated, parse, with_digest
+
+D = "sha256:" + "a" * 64
+
+
+@pytest.mark.parametrize(
+    ("text", "normalized", "pinned"),
+    [
+        pytest.param("nginx", "docker.io/library/nginx:latest", False, id="implicit-latest"),
+        pytest.param("nginx:1.25", "docker.io/library/nginx:1.25", False, id="tag"),
+        pytest.param(f"nginx@{D}", f"docker.io/library/nginx@{D}", True, id="digest-only"),
+        pytest.param(f"nginx:1.25@{D}", f"docker.io/library/nginx:1.25@{D}", True, id="tag-and-digest"),
+        pytest.param("bitnami/redis:7", "docker.io/bitnami/redis:7", False, id="hub-user"),
+        pytest.param("ghcr.io/acme/app:v1", "ghcr.io/acme/app:v1", False, id="registry"),
+        pytest.param("localhost/app", "localhost/app:latest", False, id="localhost"),
+        pytest.param("127.0.0.1:5000/a/b:c", "127.0.0.1:5000/a/b:c", False, id="registry-port"),
+        pytest.param("index.docker.io/library/nginx", "docker.io/library/nginx:latest", False, id="legacy-hub"),
+        pytest.param("[::1]:5000/app:1", "[::1]:5000/app:1", False, id="ipv6"),
+        pytest.param("a/b__c/d-e.f:T_1.2-x", "docker.io/a/b__c/d-e.f:T_1.2-x", False, id="separators"),
+        pytest.param("nginx@sha512:" + "b" * 128, "docker.io/library/nginx@sha512:" + "b" * 128, True, id="sha512"),
+    ],
+)
+def test_valid_references_normalize(text: str, normalized: str, pinned: bool) -> None:
+    ref = parse(text)
+    assert isinstance(ref, ImageRef)
+    assert ref.normalized == normalized
+    assert ref.pinned is pinned
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        pytest.param("Nginx:1.25", "lowercase", id="uppercase-repo"),
+        pytest.param("nginx@sha256:abc", "64", id="short-digest"),
+        pytest.param("nginx@sha256:" + "A" * 64, "lowercase hex", id="uppercase-digest"),
+        pytest.param("nginx@md5:" + "a" * 32, "unsupported digest algorithm", id="bad-algorithm"),
+        pytest.param("nginx:-bad", "invalid tag", id="bad-tag"),
+        pytest.param("nginx:" + "a" * 129, "invalid tag", id="long-tag"),
+        pytest.param("ngi nx", "whitespace", id="space"),
+        pytest.param("", "empty", id="empty"),
+        pytest.param("a//b", "component", id="empty-component"),
+        pytest.param("app@git:", "revision", id="placeholder-without-rev"),
+    ],
+)
+def test_invalid_references_say_why(text: str, reason: str) -> None:
+    ref = parse(text)
+    assert isinstance(ref, Invalid)
+    assert reason in ref.reason
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["{{ .Values.image }}", "${IMAGE}", "$(image)", "${{ matrix.image }}", "$[ variables.img ]", "$IMAGE:1", "app:{{ .Chart.AppVersion }}"],
+)
+def test_templates_are_recognised(text: str) -> None:
+    assert isinstance(parse(text), Templated)
+
+
+@pytest.mark.parametrize(
+    ("text", "rev", "name"),
+    [("ghcr.io/acme/app@git:HEAD", "HEAD", "ghcr.io/acme/app"), ("app@git:main", "main", "docker.io/library/app"),
+     ("app@git:0123abc", "0123abc", "docker.io/library/app")],
+)
+def test_placeholders(text: str, rev: str, name: str) -> None:
+    ref = parse(text)
+    assert isinstance(ref, Placeholder)
+    assert ref.rev == rev
+    assert ref.image is not None and ref.image.name == name
+
+
+@pytest.mark.parametrize(
+    ("text", "style", "expected"),
+    [
+        ("nginx:1.25", "tag-and-digest", f"nginx:1.25@{D}"),
+        ("nginx", "tag-and-digest", f"nginx:latest@{D}"),
+        ("localhost:5000/app", "tag-and-digest", f"localhost:5000/app:latest@{D}"),
+        ("nginx:1.25", "digest-only", f"nginx@{D}"),
+        ("localhost:5000/app:1", "digest-only", f"localhost:5000/app@{D}"),
+        ("nginx:1.25@sha256:" + "0" * 64, "tag-and-digest", f"nginx:1.25@{D}"),
+    ],
+)
+def test_with_digest(text: str, style: str, expected: str) -> None:
+    assert with_digest(text, D, style=style) == expected
