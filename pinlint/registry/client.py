@@ -200,15 +200,17 @@ class OrasClient(oras.provider.Registry):
         scope = scope_for(url)
         last = ""
         for attempt in range(1, settings.attempts + 1):
-            reason = self.state.down(host)
-            if reason:
-                raise Unavailable(label, f"registry {label} is unavailable: {reason}")
-            remaining = self.state.remaining()
-            if remaining <= 0:
-                raise Unavailable(label, self._budget_message())
-            timeout = (min(settings.connect_timeout, remaining), min(settings.read_timeout, remaining))
             try:
                 with self.state.slot(host):
+                    # checked once the slot is ours: waiting for it may have taken
+                    # a while, and the host may have been found dead meanwhile
+                    reason = self.state.down(host)
+                    if reason:
+                        raise Unavailable(label, f"registry {label} is unavailable: {reason}")
+                    remaining = self.state.remaining()
+                    if remaining <= 0:
+                        raise Unavailable(label, self._budget_message())
+                    timeout = (min(settings.connect_timeout, remaining), min(settings.read_timeout, remaining))
                     return self._attempt(method, url, headers, data, json, timeout, scope, max_bytes)
             except _Retry as r:
                 last = r.reason

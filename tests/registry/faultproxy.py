@@ -69,6 +69,9 @@ class FaultProxy:
             allow_reuse_address = True
             request_queue_size = 128
 
+            def handle_error(self, request, client_address) -> None:  # type: ignore[override]
+                pass  # resets and hangs are on purpose
+
             def get_request(self):  # type: ignore[override]
                 conn, addr = super().get_request()
                 with proxy._lock:
