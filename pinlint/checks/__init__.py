@@ -41,13 +41,6 @@ class RunContext(NamedTuple):
 
 def all_checks() -> list[Check]:
     """Every check, in the order they run.  Explicit, so the list can be grepped."""
-    from pinlint.checks import offline
+    from pinlint.checks import offline, registry
 
-    checks = [offline.CHECK]
-    try:
-        from pinlint.checks import registry
-    except ImportError:  # registry layer not present in this build
-        pass
-    else:
-        checks.append(registry.CHECK)
-    return checks
+    return [offline.CHECK, registry.CHECK]
