@@ -1,0 +1,89 @@
+"""The on-disk cache: XDG location, concurrent processes, corrupt entries."""
+from __future__ import annotations
+
+import base64
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from helpers import by_ref, config, run_check
+
+WORKER = """
+import sys
+sys.path.insert(0, {tests!r})
+from helpers import run_check, config
+texts = sys.argv[2:]
+hits = run_check(texts, config(insecure=[sys.argv[1]]))
+print(len(hits))
+"""
+
+
+def _entries(cache: Path) -> list[Path]:
+    return sorted(p for p in cache.rglob("*") if p.is_file())
+
+
+def test_cache_lives_under_xdg_cache_home(proxy, registry, repo, isolated_env):
+    img = registry.pusher.image(repo, "v1")
+    run_check([f"{proxy.address}/{repo}@{img.digest}"], config(insecure=[proxy.address]))
+    files = _entries(isolated_env / "cache")
+    assert files and all(str(f).startswith(str(isolated_env / "cache" / "pinlint")) for f in files)
+
+
+def test_concurrent_processes_share_the_cache_safely(proxy, registry, repo, isolated_env):
+    pushed = [registry.pusher.image(repo, f"v{i}", content=str(i)) for i in range(6)]
+    texts = [f"{proxy.address}/{repo}:v{i}@{p.digest}" for i, p in enumerate(pushed)]
+    texts += [f"{proxy.address}/{repo}@{p.digest}" for p in pushed]
+    code = WORKER.format(tests=str(Path(__file__).parent))
+    procs = [subprocess.Popen([sys.executable, "-c", code, proxy.address, *texts],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=os.environ.copy())
+             for _ in range(4)]
+    outputs = [p.communicate(timeout=60) for p in procs]
+
+    assert [(p.returncode, out.strip(), err) for p, (out, err) in zip(procs, outputs)] == [(0, b"0", b"")] * 4
+    files = _entries(isolated_env / "cache")
+    assert files and not [f for f in files if f.name.startswith(".tmp-")]
+    for f in files:
+        json.loads(f.read_text())  # every entry is whole
+    proxy.reset()
+    assert run_check(texts, config(insecure=[proxy.address])) == []
+    assert proxy.count() == 0
+
+
+def test_corrupt_cache_entries_are_ignored_and_rewritten(proxy, registry, repo, isolated_env):
+    old = registry.pusher.image(repo, "v1", content="old")
+    index, platforms = registry.pusher.multiarch(repo, "2.0")
+    texts = [f"{proxy.address}/{repo}@{old.digest}", f"{proxy.address}/{repo}:2.0@{platforms['linux/amd64'].digest}"]
+    cfg = config(insecure=[proxy.address])
+    expected = by_ref(run_check(texts, cfg))
+    assert expected == {texts[1]: ["PIN013"]}
+
+    files = _entries(isolated_env / "cache")
+    for i, f in enumerate(files):  # truncated, binary, valid JSON for another key, wrong shape
+        f.write_bytes([b'{"key": ', b"\x00\xff\xfe", json.dumps({"key": "other", "data": "eA=="}).encode(),
+                       b"[1, 2]"][i % 4])
+    proxy.reset()
+
+    assert by_ref(run_check(texts, cfg)) == expected
+    assert proxy.count() > 0
+    for f in _entries(isolated_env / "cache"):
+        assert isinstance(json.loads(f.read_text()), dict)
+
+
+def test_cached_manifest_that_does_not_match_its_digest_is_not_trusted(proxy, registry, repo, isolated_env):
+    index, platforms = registry.pusher.multiarch(repo, "2.0")
+    amd = platforms["linux/amd64"].digest
+    text = f"{proxy.address}/{repo}:2.0@{amd}"
+    cfg = config(insecure=[proxy.address], **{"tag-cache-ttl": 0})
+    assert [h.rule for h in run_check([text], cfg)] == ["PIN013"]
+    for f in _entries(isolated_env / "cache" / "pinlint" / "registry" / "v1" / "manifest"):
+        entry = json.loads(f.read_text())
+        forged = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json",
+                             "manifests": []}).encode()
+        entry["data"] = base64.b64encode(forged).decode()
+        f.write_text(json.dumps(entry))
+    proxy.reset()
+
+    assert [h.rule for h in run_check([text], cfg)] == ["PIN013"]
+    assert proxy.count(f"/manifests/{index.digest}", "GET") == 1
