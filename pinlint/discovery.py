@@ -88,7 +88,10 @@ class _Walker:
         kind = self._kind(rel)
         if kind is None:
             return
-        if os.path.islink(apath):
+        # A named file may sit under a folder symlink (``ext/x.yaml`` with
+        # ``ext -> ../elsewhere``): check where it really is, not only the
+        # last component.  Walked files come from folders already checked.
+        if os.path.islink(apath) or explicit:
             problem = self._link_problem(apath)
             if problem:
                 self.problems.append(FileProblem("PIN901", rel, problem))
