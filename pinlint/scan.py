@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import stat
 from concurrent.futures import ProcessPoolExecutor
 from typing import NamedTuple, Sequence
 
@@ -31,7 +32,10 @@ class ScanSettings(NamedTuple):
 
 def scan_file(c: Candidate, settings: ScanSettings, k8s_keywords: tuple[str, ...]) -> ScannedFile:
     try:
-        size = os.stat(c.abspath).st_size
+        st = os.stat(c.abspath)
+        if not stat.S_ISREG(st.st_mode):  # a FIFO or device would block open()/read() forever
+            return _problem(c, "PIN901", "not a regular file: not read")
+        size = st.st_size
         if size > settings.max_size:
             mb = size / 1024 / 1024
             limit = settings.max_size / 1024 / 1024
