@@ -20,7 +20,7 @@ from pinlint.formats import Classifier, gitlab_ci
 from pinlint.locators import Locator, compile_locator
 from pinlint.model import FileProblem, Finding, LocatedRef, Report, RuleInfo, ScannedFile, Summary
 from pinlint.scan import ScanSettings, scan
-from pinlint.sourcetext import SourceText
+from pinlint.sourcetext import DecodeError, SourceText
 from pinlint.yamldoc import Limits, YamlError, load_all
 
 # Rules of the spec that later checks will raise; config may name them already.
@@ -132,8 +132,8 @@ def run(opts: Options) -> Run:
     classifier = Classifier(root, cfg["kinds"])
     paths = opts.paths or (root,)
     candidates, discovery_problems = discover(root, paths, classifier, cfg["exclude"], cfg["include"])
-    candidates = _classify_gitlab_includes(root, candidates)
     limits = cfg["limits"]
+    candidates = _classify_gitlab_includes(root, candidates, limits["max-file-size"])
     settings = ScanSettings(
         tuple(locators), Limits(limits["max-depth"], limits["max-alias-nodes"]), limits["max-file-size"]
     )
@@ -159,7 +159,7 @@ def compile_locators(cfg: dict) -> list[Locator]:
     return [compile_locator(spec) for spec in builtin_locators() + list(cfg["locators"])]
 
 
-def _classify_gitlab_includes(root: str, candidates: list[Candidate]) -> list[Candidate]:
+def _classify_gitlab_includes(root: str, candidates: list[Candidate], max_size: int = 10 * 1024 * 1024) -> list[Candidate]:
     """Files a ``.gitlab-ci.yml`` includes locally are GitLab CI files too.
 
     The root pipeline is read even when only the included file was named (as
@@ -167,7 +167,7 @@ def _classify_gitlab_includes(root: str, candidates: list[Candidate]) -> list[Ca
     bundled examples) resolves its includes against its own folder.
     """
     pipelines = {""} | {c.relpath.rpartition("/")[0] for c in candidates if c.relpath.endswith(".gitlab-ci.yml")}
-    patterns = [p for folder in sorted(pipelines) for p in _gitlab_includes(root, folder)]
+    patterns = [p for folder in sorted(pipelines) for p in _gitlab_includes(root, folder, max_size)]
     if not patterns:
         return candidates
     return [
@@ -178,12 +178,16 @@ def _classify_gitlab_includes(root: str, candidates: list[Candidate]) -> list[Ca
     ]
 
 
-def _gitlab_includes(root: str, folder: str) -> list[str]:
-    path = os.path.join(root, folder, ".gitlab-ci.yml")
+def _gitlab_includes(root: str, folder: str, max_size: int) -> list[str]:
+    path = os.path.realpath(os.path.join(root, folder, ".gitlab-ci.yml"))
+    real_root = os.path.realpath(root)
     try:
+        # Same guards as scanning: a regular file inside the repository, within the size limit.
+        if not path.startswith(real_root + os.sep) or not os.path.isfile(path) or os.path.getsize(path) > max_size:
+            return []
         with open(path, "rb") as f:
             docs = load_all(SourceText.from_bytes(f.read()).text)
-    except (OSError, ValueError, YamlError):
+    except (OSError, ValueError, DecodeError, YamlError):
         return []  # the file itself is reported when it is scanned
     prefix = f"/{folder}/" if folder else "/"
     return [prefix + p.lstrip("/") for p in gitlab_ci.local_includes(docs)]
