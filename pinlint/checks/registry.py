@@ -38,7 +38,7 @@ def run(refs: Sequence[LocatedRef], ctx: RunContext) -> Iterable[Hit]:
     settings = registry_settings.from_config(ctx.config)
     hits: list[Hit] = []
     with Resolver(settings) as resolver:
-        refusals = host_refusals(resolver, (image.registry for _, image in located))
+        refusals = host_refusals(resolver, (image for _, image in located))
         pinned = [image for _, image in located if image.digest and not refusals.get(image.registry)]
         unique = list(dict.fromkeys(pinned))
         with progress_bar(ctx.progress, len(unique), "Verifying pinned digests") as advance:

@@ -106,7 +106,7 @@ class HostPolicy:
         self._mirrors: dict[str, tuple[str, str | None]] = {}
         for registry, mirror in settings.mirrors:
             self._mirrors[registry.lower()] = _strip_scheme(mirror)
-        self._verdicts: dict[str, str | None] = {}
+        self._verdicts: dict[tuple[str, bool], str | None] = {}
         self._lock = threading.Lock()
 
     # -- where look-ups go -------------------------------------------------
@@ -134,19 +134,21 @@ class HostPolicy:
         host, port = split_host(hostport)
         return any(matches(entry, host, port) for entry in entries)
 
-    def refusal(self, registry: str) -> str | None:
+    def refusal(self, registry: str, *, resolve: bool = True) -> str | None:
         """Why references on ``registry`` may not be looked up (the PIN012
-        message), or None when they may.  Resolves the host's name once."""
-        key = registry.lower()
+        message), or None when they may.  Resolves the host's name once;
+        ``resolve=False`` judges only the allow-list and IP literals (for
+        references that will not be looked up, so need no DNS)."""
+        key = (registry.lower(), resolve)
         with self._lock:
             if key in self._verdicts:
                 return self._verdicts[key]
-        verdict = self._decide(key)
+        verdict = self._decide(key[0], resolve)
         with self._lock:
             self._verdicts[key] = verdict
         return verdict
 
-    def _decide(self, registry: str) -> str | None:
+    def _decide(self, registry: str, resolve: bool) -> str | None:
         allow = self.settings.allow
         if allow is not None:
             permitted = (
@@ -166,6 +168,8 @@ class HostPolicy:
         if _is_ip(host):
             if non_public(host):
                 return f"registry {endpoint.host} is a non-public address; {hint}"
+            return None
+        if not resolve:
             return None
         try:
             addresses = self._resolve(host, port or (80 if endpoint.scheme == "http" else 443))

@@ -105,9 +105,9 @@ class Resolver:
     def endpoint(self, registry: str) -> Endpoint:
         return self.policy.endpoint(registry)
 
-    def refusal(self, registry: str) -> str | None:
+    def refusal(self, registry: str, *, resolve: bool = True) -> str | None:
         """Why a registry may not be contacted (the PIN012 message), or None."""
-        return self.policy.refusal(registry)
+        return self.policy.refusal(registry, resolve=resolve)
 
     def _allowed(self, image: ImageRef | str) -> ImageRef:
         image = as_image(image)

@@ -108,10 +108,15 @@ def verify_all(
     return out
 
 
-def host_refusals(resolver: Resolver, registries: Iterable[str]) -> dict[str, str | None]:
-    """The PIN012 verdict for each registry host, resolved concurrently."""
-    hosts = list(dict.fromkeys(registries))
-    results = resolver.run_all(lambda r, host: r.refusal(host), hosts)
+def host_refusals(resolver: Resolver, images: Iterable[ImageRef]) -> dict[str, str | None]:
+    """The PIN012 verdict for each registry host, concurrently.  Hosts of
+    pinned references (which will be contacted) have their names resolved;
+    hosts named only by unpinned references are judged without DNS."""
+    pinned: dict[str, bool] = {}
+    for image in images:
+        pinned[image.registry] = pinned.get(image.registry, False) or image.digest is not None
+    hosts = list(pinned)
+    results = resolver.run_all(lambda r, host: r.refusal(host, resolve=pinned[host]), hosts)
     return {h: (None if isinstance(v, BaseException) else v) for h, v in zip(hosts, results)}
 
 

@@ -173,7 +173,7 @@ class FaultProxy:
                 return
         if self.bearer and not self._bearer_ok(h, path, headers):
             return
-        self._forward(h, method, path, headers, body)
+        self._forward(h, method, path, list(h.headers.items()), body)
 
     def _bearer_ok(self, h: BaseHTTPRequestHandler, path: str, headers: dict) -> bool:
         parts = urlsplit(path)
@@ -204,13 +204,18 @@ class FaultProxy:
         if h.command != "HEAD":
             h.wfile.write(body)
 
-    def _forward(self, h: BaseHTTPRequestHandler, method: str, path: str, headers: dict, body: bytes) -> None:
+    def _forward(self, h: BaseHTTPRequestHandler, method: str, path: str,
+                 headers: list[tuple[str, str]], body: bytes) -> None:
         host, _, port = self.upstream.rpartition(":")
         conn = http.client.HTTPConnection(host, int(port), timeout=30)
         try:
-            fwd = {k: v for k, v in headers.items() if k not in ("host", "connection", "authorization")
-                   or (k == "authorization" and not self.bearer)}
-            conn.request(method, path, body=body or None, headers=fwd)
+            conn.putrequest(method, path, skip_host=True, skip_accept_encoding=True)
+            conn.putheader("Host", self.upstream)
+            for k, v in headers:  # repeated headers (several Accept lines) kept as sent
+                if k.lower() in ("host", "connection") or (k.lower() == "authorization" and self.bearer):
+                    continue
+                conn.putheader(k, v)
+            conn.endheaders(body or None)
             resp = conn.getresponse()
             data = resp.read()
             h.send_response(resp.status, resp.reason)

@@ -6,9 +6,11 @@ import pytest
 from faultproxy import Recorder, Rule
 from helpers import by_ref, config, resolver, run_check
 
-from pinlint.registry import NotAllowed
+from pinlint.reference import parse
+from pinlint.registry import NotAllowed, Resolver
 from pinlint.registry.hosts import HostPolicy
 from pinlint.registry.settings import Settings
+from pinlint.registry.verify import host_refusals
 
 DIGEST = "sha256:" + "ef" * 32
 
@@ -125,3 +127,16 @@ def test_link_local_and_private_answers_are_refused_by_the_policy():
     assert listed.endpoint("10.0.0.1:5000").scheme == "http"
     assert listed.endpoint("ghcr.io").scheme == "https"
     assert listed.endpoint("docker.io").host == "registry-1.docker.io"
+
+
+def test_hosts_of_unpinned_references_are_judged_without_dns():
+    asked: list[str] = []
+    policy = HostPolicy(Settings(), resolve=lambda host, port: asked.append(host) or ["10.0.0.1"])
+    images = [parse("internal.example/app:v1"), parse(f"pinned.example/app@{DIGEST}"),
+              parse("internal.example/app:v2"), parse("10.0.0.9/app:v1")]
+    with Resolver(Settings(), policy=policy) as r:
+        verdicts = host_refusals(r, images)
+    assert asked == ["pinned.example"]
+    assert verdicts["internal.example"] is None
+    assert "non-public address 10.0.0.1" in verdicts["pinned.example"]
+    assert "non-public address" in verdicts["10.0.0.9"]
