@@ -1,0 +1,154 @@
+"""Registry verification benchmark (SPEC §9).
+
+500 unique ``name:tag@digest`` references, pushed to a real local
+``docker-registry`` behind the test suite's loopback proxy adding 50 ms to
+every request:
+
+1. cold: time for pinlint's registry check to verify them all (target < 5 s);
+2. warm: the same run again with the on-disk cache, counting the requests
+   that reach the proxy (target: 0 for digest-pinned references);
+3. the real CLI end to end on a repository holding the same references
+   (fresh cache);
+4. peer: the same references resolved one by one with ``skopeo inspect``
+   (Debian's skopeo), the ratio against the cold run.
+
+    python benchmarks/registry_bench.py [--refs 500] [--latency 0.05] [--skopeo-refs N]
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests" / "registry"))
+
+from faultproxy import FaultProxy  # noqa: E402
+from server import running_registry  # noqa: E402
+
+from pinlint.checks import RunContext  # noqa: E402
+from pinlint.checks.registry import CHECK  # noqa: E402
+from pinlint.model import LocatedRef, Span  # noqa: E402
+
+PER_REPO = 5
+
+
+def push_all(pusher, count: int) -> list[tuple[str, str, str]]:
+    """(repository, tag, digest) for ``count`` unique images, pushed concurrently."""
+    jobs = [(f"bench/app{i // PER_REPO:03d}", f"1.{i % PER_REPO}.0", i) for i in range(count)]
+
+    def push(job):
+        repo, tag, i = job
+        pushed = pusher.image(repo, tag, content=repo, labels={"build": str(i)})
+        return repo, tag, pushed.digest
+
+    with ThreadPoolExecutor(16) as pool:
+        return list(pool.map(push, jobs))
+
+
+def run_check(texts: list[str], proxy: str) -> tuple[float, list]:
+    refs = [LocatedRef(f"k8s/{i // 10}.yaml", "kubernetes", t, Span(0, len(t), i % 10 + 1, 1))
+            for i, t in enumerate(texts)]
+    ctx = RunContext(config={"registries": {"allow": None, "insecure": [proxy], "mirrors": {}}},
+                     root=".", offline=False, jobs=2, progress=False)
+    start = time.perf_counter()
+    hits = list(CHECK.run(refs, ctx))
+    return time.perf_counter() - start, hits
+
+
+def run_cli(texts: list[str], proxy: str, workdir: Path) -> tuple[float, int, dict]:
+    repo = workdir / "gitops"
+    for f in range(0, len(texts), 10):
+        containers = "".join(f"        - name: c{i}\n          image: {t}\n" for i, t in enumerate(texts[f:f + 10]))
+        path = repo / "k8s" / f"app{f // 10:03d}.yaml"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\nspec:\n  template:\n"
+                        "    spec:\n      containers:\n" + containers)
+    (repo / ".pinlint.yaml").write_text(f'registries:\n  insecure: ["{proxy}"]\n')
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    env = dict(os.environ, XDG_CACHE_HOME=str(workdir / "cli-cache"), PYTHONPATH=str(ROOT))
+    start = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-m", "pinlint", "--format", "json", "--no-progress", "."],
+                          cwd=repo, env=env, capture_output=True, timeout=600)
+    elapsed = time.perf_counter() - start
+    return elapsed, proc.returncode, json.loads(proc.stdout or b"{}").get("summary", {})
+
+
+def run_skopeo(refs: list[tuple[str, str, str]], proxy: str) -> tuple[float, int]:
+    """One ``skopeo inspect --raw`` per reference, sequentially (the cheapest
+    skopeo call that yields the tag's manifest, hence its digest)."""
+    agree = 0
+    start = time.perf_counter()
+    for repo, tag, digest in refs:
+        out = subprocess.run(["skopeo", "inspect", "--raw", "--tls-verify=false", f"docker://{proxy}/{repo}:{tag}"],
+                             capture_output=True, timeout=60)
+        if out.returncode == 0 and "sha256:" + hashlib.sha256(out.stdout).hexdigest() == digest:
+            agree += 1
+    return time.perf_counter() - start, agree
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--refs", type=int, default=500)
+    ap.add_argument("--latency", type=float, default=0.05, help="seconds the proxy adds to every request")
+    ap.add_argument("--skopeo-refs", type=int, default=None, help="how many refs skopeo resolves (default: all)")
+    args = ap.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="pinlint-bench-") as tmp:
+        workdir = Path(tmp)
+        os.environ["XDG_CACHE_HOME"] = str(workdir / "cache")
+        os.environ["DOCKER_CONFIG"] = str(workdir / "docker")
+        (workdir / "registry").mkdir()
+        with running_registry(workdir / "registry") as registry:
+            t = time.perf_counter()
+            pushed = push_all(registry.pusher, args.refs)
+            print(f"pushed {len(pushed)} images to {registry.address} in {time.perf_counter() - t:.1f} s")
+            proxy = FaultProxy(registry.address, latency=args.latency)
+            try:
+                texts = [f"{proxy.address}/{repo}:{tag}@{digest}" for repo, tag, digest in pushed]
+                assert len(set(texts)) == args.refs
+
+                cold, hits = run_check(texts, proxy.address)
+                cold_requests = proxy.count()
+                assert hits == [], hits[:3]
+                proxy.reset()
+                warm, hits = run_check(texts, proxy.address)
+                warm_requests = proxy.count()
+                assert hits == [], hits[:3]
+
+                proxy.reset()
+                cli, code, summary = run_cli(texts, proxy.address, workdir)
+                cli_requests = proxy.count()
+
+                sample = pushed[: args.skopeo_refs or len(pushed)]
+                proxy.reset()
+                skopeo, agree = run_skopeo(sample, proxy.address)
+                skopeo_requests = proxy.count()
+            finally:
+                proxy.close()
+
+    skopeo_all = skopeo * len(pushed) / len(sample)
+    print(f"machine: {os.cpu_count()} cores; proxy latency {args.latency * 1000:.0f} ms per request")
+    print(f"cold   pinlint registry check, {len(texts)} unique refs: {cold:.2f} s "
+          f"({cold_requests} requests)  target < 5 s: {'PASS' if cold < 5 else 'FAIL'}")
+    print(f"warm   same run, cached:             {warm:.3f} s ({warm_requests} requests)  "
+          f"target 0 requests: {'PASS' if warm_requests == 0 else 'FAIL'}")
+    print(f"cli    python -m pinlint, cold cache: {cli:.2f} s (exit {code}, {summary.get('refs')} refs, "
+          f"{cli_requests} requests)")
+    print(f"skopeo inspect --raw one by one, {len(sample)} refs: {skopeo:.1f} s ({skopeo_requests} requests, "
+          f"{agree} digests agree)" + (f"; {skopeo_all:.1f} s extrapolated to {len(pushed)}" if sample != pushed else ""))
+    print(f"ratio  skopeo / pinlint cold: {skopeo_all / cold:.1f}x")
+    ok = cold < 5 and warm_requests == 0 and code == 0 and agree == len(sample)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
