@@ -281,14 +281,12 @@ class Resolver:
         """Tags matching the glob ``pattern`` (``git-*``) that resolve to ``digest``."""
         image = as_image(image)
         candidates = [t for t in self.list_tags(image) if fnmatch.fnmatchcase(t, pattern)]
-        found = []
-        for tag in candidates:
-            try:
-                if self.resolve_tag(image, tag).digest == digest:
-                    found.append(tag)
-            except NotFound:
-                continue
-        return tuple(found)
+        results = self.run_all(lambda r, tag: r.resolve_tag(image, tag).digest, candidates,
+                               workers=min(len(candidates), 8) or 1)
+        for result in results:
+            if isinstance(result, RegistryError) and not isinstance(result, NotFound):
+                raise result
+        return tuple(t for t, d in zip(candidates, results) if d == digest)
 
     # concurrency -------------------------------------------------------------------
     def run_all(

@@ -33,7 +33,7 @@ class Rule(NamedTuple):
     """What to do with requests whose path contains ``match`` (and method, when
     given).  ``times`` limits how often the rule fires (None: always)."""
 
-    action: str  # "status" | "reset" | "hang" | "redirect" | "garbage" | "delay"
+    action: str  # "status" | "reset" | "hang" | "redirect" | "garbage" | "delay" | "drop-header"
     match: str = ""
     method: str | None = None
     status: int = 503
@@ -41,6 +41,7 @@ class Rule(NamedTuple):
     location: str = ""
     delay: float = 0.0
     times: int | None = None
+    header: str = ""  # for "drop-header": the response header the registry "forgets"
 
 
 class FaultProxy:
@@ -173,7 +174,8 @@ class FaultProxy:
                 return
         if self.bearer and not self._bearer_ok(h, path, headers):
             return
-        self._forward(h, method, path, list(h.headers.items()), body)
+        drop = rule.header.lower() if rule is not None and rule.action == "drop-header" else ""
+        self._forward(h, method, path, list(h.headers.items()), body, drop)
 
     def _bearer_ok(self, h: BaseHTTPRequestHandler, path: str, headers: dict) -> bool:
         parts = urlsplit(path)
@@ -205,7 +207,7 @@ class FaultProxy:
             h.wfile.write(body)
 
     def _forward(self, h: BaseHTTPRequestHandler, method: str, path: str,
-                 headers: list[tuple[str, str]], body: bytes) -> None:
+                 headers: list[tuple[str, str]], body: bytes, drop: str = "") -> None:
         host, _, port = self.upstream.rpartition(":")
         conn = http.client.HTTPConnection(host, int(port), timeout=30)
         try:
@@ -220,7 +222,7 @@ class FaultProxy:
             data = resp.read()
             h.send_response(resp.status, resp.reason)
             for k, v in resp.getheaders():
-                if k.lower() in ("connection", "transfer-encoding", "content-length", "keep-alive"):
+                if k.lower() in ("connection", "transfer-encoding", "content-length", "keep-alive", drop):
                     continue
                 h.send_header(k, v)
             h.send_header("Content-Length", str(len(data)) if method != "HEAD" else

@@ -1,10 +1,15 @@
 """The resolution API that fix mode and the source-commit checks build on."""
 from __future__ import annotations
 
+import base64
+import json
+
 import pytest
+from faultproxy import Rule
 from helpers import config, resolver
 
 from pinlint.registry import NotFound
+from pinlint.registry.credentials import DockerCredentials
 from pinlint.registry.manifests import DOCKER_LIST, OCI_INDEX, OCI_MANIFEST
 
 REV = "0123456789abcdef0123456789abcdef01234567"
@@ -77,3 +82,20 @@ def test_manifests_and_configs_come_from_the_disk_cache_next_run(proxy, registry
         assert second.labels(name, img.digest) == {"a": "b"}
         assert second.exists(name, img.digest)
     assert proxy.count() == 0
+
+
+def test_tag_resolves_when_the_registry_sends_no_digest_header(r, proxy, registry, repo):
+    img = registry.pusher.image(repo, "v1")
+    proxy.add(Rule("drop-header", match="/manifests/v1", header="Docker-Content-Digest"))
+    assert r.resolve_tag(f"{proxy.address}/{repo}", "v1").digest == img.digest
+    assert proxy.count("/manifests/v1", "GET") == 1  # HEAD did not say: fetched and hashed
+
+
+def test_docker_hub_credentials_are_found_under_their_legacy_key(tmp_path):
+    secret = base64.b64encode(b"hubuser:hubtoken").decode()
+    (tmp_path / "config.json").write_text(json.dumps({"auths": {"https://index.docker.io/v1/": {"auth": secret}}}))
+    creds = DockerCredentials(str(tmp_path))
+    found = creds.lookup("registry-1.docker.io")
+    assert found is not None and (found.username, found.secret) == ("hubuser", "hubtoken")
+    assert "hubtoken" not in repr(found)
+    assert creds.lookup("ghcr.io") is None
