@@ -20,10 +20,6 @@ class Settings(NamedTuple):
     cache_dir: str | None = None  # None: no on-disk cache
     docker_config_dir: str | None = None  # None: $DOCKER_CONFIG or ~/.docker
 
-    @property
-    def mirror_map(self) -> dict[str, str]:
-        return dict(self.mirrors)
-
 
 def default_cache_dir(env: Mapping[str, str] = os.environ) -> str:
     """``$XDG_CACHE_HOME/pinlint`` (``~/.cache/pinlint`` when unset)."""

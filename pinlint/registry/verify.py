@@ -12,7 +12,7 @@ import logging
 from typing import Callable, Iterable, NamedTuple
 
 from pinlint.reference import ImageRef
-from pinlint.registry.errors import NotAllowed, NotFound, RegistryError, Unavailable
+from pinlint.registry.errors import NotAllowed, NotFound, RegistryError
 from pinlint.registry.resolver import Resolver, TagInfo
 
 log = logging.getLogger("pinlint.registry")
@@ -120,4 +120,4 @@ def host_refusals(resolver: Resolver, images: Iterable[ImageRef]) -> dict[str, s
     return {h: (None if isinstance(v, BaseException) else v) for h, v in zip(hosts, results)}
 
 
-__all__ = ["Problem", "verify", "verify_all", "host_refusals", "Unavailable"]
+__all__ = ["Problem", "verify", "verify_all", "host_refusals"]
