@@ -216,7 +216,8 @@ def _unknown_rule_report() -> Report:
 
 
 def _real_rules_report() -> Report:
-    rulebook = pytest.importorskip("pinlint.rulebook")
+    from pinlint import rulebook
+
     return TYPICAL._replace(rules=rulebook.load())
 
 
