@@ -10,6 +10,7 @@ from ruamel.yaml.error import YAMLError
 
 from pinlint import schemas
 from pinlint.errors import ConfigError
+from pinlint.yamldoc import YamlError, load_all
 
 CONFIG_NAMES = (".pinlint.yaml", ".pinlint.yml")
 
@@ -55,7 +56,14 @@ def from_data(data: Any, where: str, known_rules: Iterable[str] = ()) -> dict[st
 def _read(path: str) -> Any:
     try:
         with open(path, encoding="utf-8") as f:
-            return YAML(typ="safe", pure=True).load(f)
+            text = f.read()
+        # The limits of manifests hold for the policy too: an alias bomb would
+        # otherwise be expanded by validation (the config is PR input).
+        load_all(text)
+        return YAML(typ="safe", pure=True).load(text)
+    except YamlError as exc:
+        problem = exc.message.replace("invalid YAML: ", "not valid YAML: ", 1)
+        raise ConfigError(f"invalid config: {path} (line {exc.line}, column {exc.column}): {problem}") from None
     except OSError as exc:
         raise ConfigError(f"invalid config: {path}: cannot read: {exc.strerror}") from None
     except UnicodeDecodeError:
