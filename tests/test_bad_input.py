@@ -387,3 +387,19 @@ def test_depth_limit_counts_levels_exactly(repo: Path) -> None:
     assert not findings(result.report, "apps/fifty.yaml")
     assert_only_problem(result, "apps/fifty-one.yaml", "PIN900", "nesting deeper than 50 levels")
     assert_run_went_on(result)
+
+
+def test_alias_bomb_in_the_configuration_is_a_configuration_error(repo: Path) -> None:
+    """The policy file is pull-request input too: a bomb in it must not be expanded by validation."""
+    lines = ['  l0: &l0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    for i in range(1, 10):
+        lines.append(f"  l{i}: &l{i} [" + ", ".join([f"*l{i - 1}"] * 10) + "]")
+    (repo / ".pinlint.yaml").write_text("x-lol:\n" + "\n".join(lines) + "\ninclude: *l9\nexclude: *l9\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "pinlint", "--offline", "--no-progress", "--format", "json", str(repo)],
+        cwd=repo.parent, env=_env(), capture_output=True, text=True, timeout=TIMEOUT,
+    )
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr, result.stderr
+    assert ".pinlint.yaml" in result.stderr and "alias expansion past 10,000 nodes" in result.stderr, result.stderr
+    assert result.stdout == ""
