@@ -7,8 +7,8 @@
    wall time, files/s, CPU time, peak memory.  Peak memory is reported two ways:
    the largest single process (``ru_maxrss`` from ``wait4``) and the peak of the
    whole process tree (RSS and PSS summed over the child and its workers,
-   sampled from ``/proc`` every 10 ms; PSS does not double-count pages shared
-   between forked workers).
+   sampled from ``/proc`` every 10 ms and 100 ms; PSS does not double-count
+   pages shared between forked workers).
 3. Checks what pinlint found against what the generator wrote: per format, how
    many references were found at the expected line, at the expected column, and
    any extra references.
@@ -51,12 +51,16 @@ PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
 class TreeSampler(threading.Thread):
-    """Samples the summed RSS and PSS of a process and all its descendants."""
+    """Samples the summed RSS (every 10 ms) and PSS (every 100 ms) of a process
+    and all its descendants.  PSS comes from ``smaps_rollup``, which costs time
+    in proportion to the process's size, so it is read less often: a sampler
+    must not steal the CPU of what it measures (checkov grows past 4 GB)."""
 
-    def __init__(self, pid: int, interval: float = 0.01):
+    def __init__(self, pid: int, interval: float = 0.01, pss_every: int = 10):
         super().__init__(daemon=True)
         self.pid = pid
         self.interval = interval
+        self.pss_every = pss_every
         self.peak_rss = 0
         self.peak_pss = 0
         self.peak_procs = 0
@@ -76,23 +80,27 @@ class TreeSampler(threading.Thread):
         return out
 
     def run(self) -> None:
+        tick = 0
         while not self._halt.is_set():
             rss = pss = 0
             pids = self._pids()
+            want_pss = tick % self.pss_every == 0
             for pid in pids:
                 try:
                     with open(f"/proc/{pid}/statm") as fh:
                         rss += int(fh.read().split()[1]) * PAGE
-                    with open(f"/proc/{pid}/smaps_rollup") as fh:
-                        for line in fh:
-                            if line.startswith("Pss:"):
-                                pss += int(line.split()[1]) * 1024
-                                break
+                    if want_pss:
+                        with open(f"/proc/{pid}/smaps_rollup") as fh:
+                            for line in fh:
+                                if line.startswith("Pss:"):
+                                    pss += int(line.split()[1]) * 1024
+                                    break
                 except (OSError, ValueError, IndexError):
                     pass
             self.peak_rss = max(self.peak_rss, rss)
             self.peak_pss = max(self.peak_pss, pss)
             self.peak_procs = max(self.peak_procs, len(pids))
+            tick += 1
             self._halt.wait(self.interval)
 
     def stop(self) -> None:
