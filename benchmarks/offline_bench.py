@@ -393,6 +393,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
 
     work = Path(tempfile.mkdtemp(prefix="pinlint-bench-"))
+    generated = False
     try:
         if args.keep:
             tree = args.keep.resolve()
@@ -406,6 +407,7 @@ def main(argv: list[str] | None = None) -> int:
               f"{load()}")
         t0 = time.perf_counter()
         gen = generate(tree, args.files, args.seed)
+        generated = True
         print(gen.summary())
         print(f"(generated in {time.perf_counter() - t0:.1f} s)")
 
@@ -433,7 +435,7 @@ def main(argv: list[str] | None = None) -> int:
                   f"{ck['cpu_median'] / pin['cpu_median']:.1f}x")
     finally:
         shutil.rmtree(work, ignore_errors=True)
-        if args.keep:
+        if args.keep and generated:
             print(f"tree kept in {args.keep}")
     return 0
 
