@@ -34,7 +34,9 @@ sys.path.insert(0, str(ROOT / "tests" / "registry"))
 from faultproxy import FaultProxy  # noqa: E402
 from server import running_registry  # noqa: E402
 
-from pinlint.checks import RunContext  # noqa: E402
+from pinlint.checks import RunContext, Services  # noqa: E402
+from pinlint.config import from_data  # noqa: E402
+from pinlint.tree import WorkTree  # noqa: E402
 from pinlint.checks.registry import CHECK  # noqa: E402
 from pinlint.model import LocatedRef, Span  # noqa: E402
 
@@ -57,10 +59,11 @@ def push_all(pusher, count: int) -> list[tuple[str, str, str]]:
 def run_check(texts: list[str], proxy: str) -> tuple[float, list]:
     refs = [LocatedRef(f"k8s/{i // 10}.yaml", "kubernetes", t, Span(0, len(t), i % 10 + 1, 1))
             for i, t in enumerate(texts)]
-    ctx = RunContext(config={"registries": {"allow": None, "insecure": [proxy], "mirrors": {}}},
-                     root=".", offline=False, jobs=2, progress=False)
+    config = from_data({"registries": {"insecure": [proxy]}}, "<benchmark>")
     start = time.perf_counter()
-    hits = list(CHECK.run(refs, ctx))
+    with Services(config, WorkTree(".")) as services:
+        ctx = RunContext(config=config, root=".", services=services, jobs=2, progress=False)
+        hits = list(CHECK.run(refs, ctx))
     return time.perf_counter() - start, hits
 
 

@@ -1,30 +1,66 @@
 """``.pinlint.yaml``: find it, load it, validate it against the shipped JSON
-Schema, fill in defaults.  Everything has a working default (SPEC §5)."""
+Schema, and turn it into a typed ``Config`` (SPEC §5).
+
+This module is the one place defaults live: every field of ``Config`` and
+its parts has the working default the spec promises; the JSON Schema only
+says what is allowed, and the registry layer builds its settings from
+``RegistryConfig``.
+"""
 from __future__ import annotations
 
 import os
-from typing import Any, Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any, NamedTuple
 
-from ruamel.yaml import YAML
-from ruamel.yaml.error import YAMLError
-
-from pinlint import schemas
 from pinlint.errors import ConfigError
+from pinlint.imagemap import ImageMapping
 from pinlint.yamldoc import YamlError, load_all
 
 CONFIG_NAMES = (".pinlint.yaml", ".pinlint.yml")
+MAX_CONFIG_BYTES = 1024 * 1024
 
-DEFAULTS: dict[str, Any] = {
-    "include": [],
-    "exclude": [],
-    "kinds": {},
-    "rules": {"ignore": [], "severity": {}, "per-path-ignores": {}},
-    "registries": {"allow": None, "insecure": [], "mirrors": {}},
-    "images": [],
-    "locators": [],
-    "fix": {"style": "tag-and-digest"},
-    "limits": {"max-file-size": 10 * 1024 * 1024, "max-depth": 1000, "max-alias-nodes": 10_000},
-}
+
+class RulesConfig(NamedTuple):
+    ignore: tuple[str, ...] = ()  # ids, names or id prefixes, as --ignore takes
+    severity: tuple[tuple[str, str], ...] = ()  # (rule id or name, error|warning|off)
+    per_path_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (glob, rules)
+
+
+class RegistryConfig(NamedTuple):
+    allow: tuple[str, ...] | None = None  # None: any public host
+    insecure: tuple[str, ...] = ()
+    mirrors: tuple[tuple[str, str], ...] = ()  # (registry, mirror host)
+    connect_timeout: float = 5.0
+    read_timeout: float = 10.0
+    budget: float = 120.0  # seconds for the whole run
+    connections_per_host: int = 16
+    tag_cache_ttl: float = 60.0  # seconds; 0 disables the tag cache
+    cache: bool = True  # digest facts on disk under $XDG_CACHE_HOME/pinlint
+
+
+class FixConfig(NamedTuple):
+    style: str = "tag-and-digest"  # or "digest-only"
+
+
+class LimitsConfig(NamedTuple):
+    max_file_size: int = 10 * 1024 * 1024
+    max_depth: int = 1000
+    max_alias_nodes: int = 10_000
+
+
+class Config(NamedTuple):
+    """The effective configuration of a run; ``Config()`` is the defaults."""
+
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    kinds: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (format, globs)
+    rules: RulesConfig = RulesConfig()
+    registries: RegistryConfig = RegistryConfig()
+    images: tuple[ImageMapping, ...] = ()
+    locators: tuple[Mapping[str, Any], ...] = ()  # user locators, validated
+    fix: FixConfig = FixConfig()
+    limits: LimitsConfig = LimitsConfig()
+    path: str | None = None  # the file it was read from; None: defaults only
 
 
 def find(root: str) -> str | None:
@@ -35,76 +71,139 @@ def find(root: str) -> str | None:
     return None
 
 
-def load(path: str | None, known_rules: Iterable[str] = ()) -> dict[str, Any]:
+def load(path: str | None, known_rules: Iterable[str] = ()) -> Config:
     """The effective configuration; ``path`` None means defaults only."""
-    data: Any = {}
-    if path is not None:
-        data = _read(path)
-    return from_data(data, path or "<defaults>", known_rules)
-
-
-def from_data(data: Any, where: str, known_rules: Iterable[str] = ()) -> dict[str, Any]:
-    if data is None:
-        data = {}
-    found = list(schemas.problems("config", data))
-    found += _unknown_rules(data, set(known_rules))
-    if found:
-        raise ConfigError(f"invalid config: {where}:\n" + "\n".join(f"  {p}" for p in found))
-    return _with_defaults(data)
-
-
-def _read(path: str) -> Any:
+    if path is None:
+        return Config()
     try:
-        with open(path, encoding="utf-8") as f:
-            text = f.read()
+        with open(path, "rb") as f:
+            data = f.read(MAX_CONFIG_BYTES + 1)
+    except OSError as exc:
+        raise ConfigError(f"invalid config: {path}: cannot read: {exc.strerror}") from None
+    return from_bytes(data, path, known_rules)
+
+
+def from_bytes(data: bytes, where: str, known_rules: Iterable[str] = ()) -> Config:
+    """A config from a file's bytes (a working-tree file, or the base ref's blob)."""
+    if len(data) > MAX_CONFIG_BYTES:
+        raise ConfigError(f"invalid config: {where}: larger than {MAX_CONFIG_BYTES // 1024} KB")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ConfigError(f"invalid config: {where}: not UTF-8 text") from None
+    return from_data(_parse(text, where), where, known_rules)
+
+
+def _parse(text: str, where: str) -> Any:
+    from ruamel.yaml import YAML, YAMLError
+
+    try:
         # The limits of manifests hold for the policy too: an alias bomb would
         # otherwise be expanded by validation (the config is PR input).
         load_all(text)
         return YAML(typ="safe", pure=True).load(text)
     except YamlError as exc:
         problem = exc.message.replace("invalid YAML: ", "not valid YAML: ", 1)
-        raise ConfigError(f"invalid config: {path} (line {exc.line}, column {exc.column}): {problem}") from None
-    except OSError as exc:
-        raise ConfigError(f"invalid config: {path}: cannot read: {exc.strerror}") from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"invalid config: {path}: not UTF-8 text") from None
+        raise ConfigError(f"invalid config: {where} (line {exc.line}, column {exc.column}): {problem}") from None
     except YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        at = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ConfigError(f"invalid config: {path}{where}: not valid YAML: {problem}") from None
+        raise ConfigError(f"invalid config: {where}{at}: not valid YAML: {problem}") from None
+
+
+def from_data(data: Any, where: str, known_rules: Iterable[str] = ()) -> Config:
+    from pinlint import schemas
+
+    if data is None:
+        data = {}
+    found = list(schemas.problems("config", data))
+    found += _unknown_rules(data, set(known_rules))
+    if found:
+        raise ConfigError(f"invalid config: {where}:\n" + "\n".join(f"  {p}" for p in found))
+    return _typed(data, None if where.startswith("<") else where)
 
 
 def _unknown_rules(data: Any, known: set[str]) -> list[str]:
+    """Rule keys that name no rule: an id, a name, or a prefix of ids (``PIN0``)."""
     if not known or not isinstance(data, dict) or not isinstance(data.get("rules"), dict):
         return []
+
+    def unknown(rule: object, prefix_ok: bool) -> bool:
+        if not isinstance(rule, str) or rule in known:
+            return False
+        return not (prefix_ok and rule.startswith("PIN") and any(k.startswith(rule) for k in known))
+
     rules = data["rules"]
     out = []
     for n, rule in enumerate(rules.get("ignore") or []):
-        if isinstance(rule, str) and rule not in known:
+        if unknown(rule, True):
             out.append(f"rules.ignore[{n}]: unknown rule {rule!r}")
     for rule in rules.get("severity") or {}:
-        if isinstance(rule, str) and rule not in known:
+        if unknown(rule, False):
             out.append(f"rules.severity.{rule}: unknown rule {rule!r}")
     for glob, ids in (rules.get("per-path-ignores") or {}).items():
         for n, rule in enumerate(ids if isinstance(ids, list) else []):
-            if isinstance(rule, str) and rule not in known:
+            if unknown(rule, True):
                 out.append(f"rules.per-path-ignores.{glob}[{n}]: unknown rule {rule!r}")
     return out
 
 
-def _with_defaults(data: dict[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, default in DEFAULTS.items():
-        value = data.get(key)
-        if isinstance(default, dict):
-            merged = dict(default)
-            merged.update(value or {})
-            out[key] = merged
-        else:
-            out[key] = value if value is not None else default
-    for image in out["images"]:
-        image.setdefault("source", [])
-        image.setdefault("tag-template", "git-{sha}")
-        image.setdefault("require-provenance", False)
-    return out
+def _strs(value: Any) -> tuple[str, ...]:
+    return tuple(str(v) for v in value or ())
+
+
+def _source_path(path: str) -> str:
+    """``apps/web/`` -> ``apps/web``; ``.``, ``./`` and ``/`` -> ``""``, the whole repository."""
+    path = path.strip()
+    while path.startswith("./"):
+        path = path[2:]
+    path = path.strip("/")
+    return "" if path == "." else path
+
+
+def _typed(data: Mapping[str, Any], path: str | None) -> Config:
+    rules = data.get("rules") or {}
+    reg = data.get("registries") or {}
+    limits = data.get("limits") or {}
+    fix = data.get("fix") or {}
+    d_reg, d_limits, d_fix, d_image = RegistryConfig(), LimitsConfig(), FixConfig(), ImageMapping("")
+    allow = reg.get("allow")
+    return Config(
+        include=_strs(data.get("include")),
+        exclude=_strs(data.get("exclude")),
+        kinds=tuple((str(k), _strs(v)) for k, v in (data.get("kinds") or {}).items()),
+        rules=RulesConfig(
+            ignore=_strs(rules.get("ignore")),
+            severity=tuple((str(k), str(v)) for k, v in (rules.get("severity") or {}).items()),
+            per_path_ignores=tuple((str(g), _strs(ids)) for g, ids in (rules.get("per-path-ignores") or {}).items()),
+        ),
+        registries=RegistryConfig(
+            allow=None if allow is None else _strs(allow),
+            insecure=_strs(reg.get("insecure")),
+            mirrors=tuple((str(k), str(v)) for k, v in (reg.get("mirrors") or {}).items()),
+            connect_timeout=float(reg.get("connect-timeout", d_reg.connect_timeout)),
+            read_timeout=float(reg.get("read-timeout", d_reg.read_timeout)),
+            budget=float(reg.get("budget", d_reg.budget)),
+            connections_per_host=int(reg.get("connections-per-host", d_reg.connections_per_host)),
+            tag_cache_ttl=float(reg.get("tag-cache-ttl", d_reg.tag_cache_ttl)),
+            cache=bool(reg.get("cache", d_reg.cache)),
+        ),
+        images=tuple(
+            ImageMapping(
+                repository=str(image["repository"]),
+                source=tuple(_source_path(str(s)) for s in image.get("source") or ()),
+                tag_template=str(image.get("tag-template", d_image.tag_template)),
+                require_provenance=bool(image.get("require-provenance", d_image.require_provenance)),
+            )
+            for image in data.get("images") or ()
+        ),
+        locators=tuple(data.get("locators") or ()),
+        fix=FixConfig(style=str(fix.get("style", d_fix.style))),
+        limits=LimitsConfig(
+            max_file_size=int(limits.get("max-file-size", d_limits.max_file_size)),
+            max_depth=int(limits.get("max-depth", d_limits.max_depth)),
+            max_alias_nodes=int(limits.get("max-alias-nodes", d_limits.max_alias_nodes)),
+        ),
+        path=path,
+    )

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from pinlint.reference import ImageRef, Parsed, Templated, parse
+
 
 class Span(NamedTuple):
     """Where a piece of text sits in the original file.
@@ -22,18 +24,33 @@ class Span(NamedTuple):
     column: int
 
 
-class LocatedRef(NamedTuple):
-    """One image reference found in a file.
+class Edit(NamedTuple):
+    """Replace the file bytes ``[start, end)`` with ``replacement`` (UTF-8).
 
-    ``text`` is the reference as it reads after assembly (a Kustomize entry or
-    a split Helm map is joined into one string, a Dockerfile ARG is
-    substituted).  ``span`` covers the characters that name it in the file;
-    ``exact`` says whether ``file[span] == text`` so a fix may replace the
-    span directly.  ``fields`` gives the span of every field an assembled
-    reference was built from (``("tag", span)``, ``("arg-default", span)``),
-    which is what fix mode edits when ``exact`` is false.
+    An insertion has ``start == end``.  Offsets are into the file as stored
+    (a BOM included), like ``Span``; edits of one fix never overlap.
     """
 
+    start: int
+    end: int
+    replacement: str
+
+
+def apply_edits(data: bytes, edits: tuple[Edit, ...] | list[Edit]) -> bytes:
+    """``data`` with every edit applied (offsets refer to the original bytes)."""
+    out = []
+    at = 0
+    for edit in sorted(edits, key=lambda e: (e.start, e.end)):
+        if edit.start < at or edit.end < edit.start or edit.end > len(data):
+            raise ValueError(f"overlapping or out-of-range edit {edit}")
+        out.append(data[at : edit.start])
+        out.append(edit.replacement.encode("utf-8"))
+        at = edit.end
+    out.append(data[at:])
+    return b"".join(out)
+
+
+class _LocatedRefFields(NamedTuple):
     path: str
     kind: str
     text: str
@@ -42,9 +59,72 @@ class LocatedRef(NamedTuple):
     templated: bool = False
     fields: tuple[tuple[str, Span], ...] = ()
     where: str = ""
+    parsed: Parsed | None = None
+
+
+class LocatedRef(_LocatedRefFields):
+    """One image reference found in a file.
+
+    ``text`` is the reference as it reads after assembly (a Kustomize entry or
+    a split Helm map is joined into one string, a Dockerfile ARG is
+    substituted).  ``span`` covers the characters that name it in the file;
+    ``exact`` says whether ``file[span] == text`` so a fix may replace the
+    span directly.  ``fields`` gives the span of every field an assembled
+    reference was built from (``("tag", span)``, ``("arg-default", span)``)
+    and the insertion points a fix may use (``("digest-insert", span)``);
+    ``formats.edits`` turns them into ``Edit``s.  ``where`` is the key path
+    of the reference inside its document.
+
+    ``parsed`` is ``reference.parse(text)``, computed once when the reference
+    is located (pass it to skip that); ``templated`` is also true whenever the
+    text parses as a template expression.  Nothing downstream parses the text
+    again: use ``parsed``, ``image`` and ``pinned``.
+    """
+
+    __slots__ = ()
+
+    def __new__(
+        cls,
+        path: str,
+        kind: str,
+        text: str,
+        span: Span,
+        exact: bool = True,
+        templated: bool = False,
+        fields: tuple[tuple[str, Span], ...] = (),
+        where: str = "",
+        parsed: Parsed | None = None,
+    ) -> LocatedRef:
+        if parsed is None:
+            parsed = parse(text)
+        templated = templated or isinstance(parsed, Templated)
+        return super().__new__(cls, path, kind, text, span, exact, templated, fields, where, parsed)
+
+    @property
+    def image(self) -> ImageRef | None:
+        """The parsed reference when it is a valid, non-templated image reference."""
+        parsed = self.parsed
+        return parsed if isinstance(parsed, ImageRef) and not self.templated else None
+
+    @property
+    def pinned(self) -> bool:
+        image = self.image
+        return image is not None and image.pinned
+
+    def field(self, name: str) -> Span | None:
+        for key, span in self.fields:
+            if key == name:
+                return span
+        return None
 
 
 class Finding(NamedTuple):
+    """A rule's verdict on one reference (``ref`` set) or one file (``ref`` None).
+
+    ``fix`` is the reference as it reads after ``edits`` are applied: what
+    ``--fix`` would write, shown in reports (JSON ``fix``, SARIF ``fixes``).
+    """
+
     rule: str
     name: str
     severity: str  # "error" | "warning"
@@ -52,9 +132,17 @@ class Finding(NamedTuple):
     line: int
     column: int
     message: str
-    ref: str | None = None
+    ref: LocatedRef | None = None
     fix: str | None = None
-    span: Span | None = None
+    edits: tuple[Edit, ...] = ()
+
+    @property
+    def span(self) -> Span | None:
+        return self.ref.span if self.ref is not None else None
+
+    @property
+    def ref_text(self) -> str | None:
+        return self.ref.text if self.ref is not None else None
 
 
 class FileProblem(NamedTuple):
@@ -79,13 +167,18 @@ class Suppression(NamedTuple):
 
 
 class ScannedFile(NamedTuple):
-    """What the scanner learned about one file."""
+    """What the scanner learned about one file.
+
+    ``sha256`` is the hash of the bytes that were read (empty when the file
+    could not be read), so a writer can tell the file changed since.
+    """
 
     path: str
     kind: str | None
     refs: tuple[LocatedRef, ...]
     problems: tuple[FileProblem, ...]
     suppressions: tuple[Suppression, ...]
+    sha256: str = ""
 
 
 class RuleInfo(NamedTuple):
@@ -112,7 +205,9 @@ class Summary(NamedTuple):
 
 
 class Change(NamedTuple):
-    """One reference rewritten by ``--fix`` (what the markdown report lists)."""
+    """One reference rewritten by ``--fix`` (what the markdown report lists).
+    ``old_digest``/``new_digest`` are the digests before and after (None:
+    there was none), so reporters only format."""
 
     path: str
     line: int
@@ -120,6 +215,8 @@ class Change(NamedTuple):
     old: str
     new: str
     rule: str  # the finding the change fixed: PIN001, PIN002, PIN011, PIN013
+    old_digest: str | None = None
+    new_digest: str | None = None
 
 
 class Report(NamedTuple):

@@ -7,11 +7,13 @@ parse becomes a PIN900/PIN901 problem for that file, never an exception.
 """
 from __future__ import annotations
 
+import hashlib
 import multiprocessing
 import os
 import stat
+from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
-from typing import NamedTuple, Sequence
+from typing import NamedTuple
 
 from pinlint import formats, suppressions
 from pinlint.discovery import Candidate
@@ -44,25 +46,28 @@ def scan_file(c: Candidate, settings: ScanSettings, k8s_keywords: tuple[str, ...
             data = f.read(settings.max_size + 1)
     except OSError as exc:
         return _problem(c, "PIN901", f"cannot read: {exc.strerror}")
+    digest = hashlib.sha256(data).hexdigest()
     try:
         source = SourceText.from_bytes(data)
     except DecodeError as exc:
-        return _problem(c, "PIN901", f"{exc}: not read")
+        return _problem(c, "PIN901", f"{exc}: not read", digest=digest)
     if c.kind == "dockerfile":
         refs = formats.locate_dockerfile(c.relpath, source)
     elif not formats.may_hold_refs(c.kind, source.text, k8s_keywords):
-        return ScannedFile(c.relpath, c.kind, (), (), ())
+        return ScannedFile(c.relpath, c.kind, (), (), (), digest)
     else:
         try:
             docs = load_all(source.text, settings.limits)
         except YamlError as exc:
-            return _problem(c, "PIN900", exc.message, exc.line, exc.column)
+            return _problem(c, "PIN900", exc.message, exc.line, exc.column, digest)
         refs = formats.locate_yaml(c.kind, c.relpath, source, docs, settings.locators)
-    return ScannedFile(c.relpath, c.kind, tuple(refs), (), suppressions.parse(c.relpath, source))
+    return ScannedFile(c.relpath, c.kind, tuple(refs), (), suppressions.parse(c.relpath, source), digest)
 
 
-def _problem(c: Candidate, rule: str, message: str, line: int = 1, column: int = 1) -> ScannedFile:
-    return ScannedFile(c.relpath, c.kind, (), (FileProblem(rule, c.relpath, message, line, column),), ())
+def _problem(
+    c: Candidate, rule: str, message: str, line: int = 1, column: int = 1, digest: str = ""
+) -> ScannedFile:
+    return ScannedFile(c.relpath, c.kind, (), (FileProblem(rule, c.relpath, message, line, column),), (), digest)
 
 
 # Worker processes are forked after these are set, so settings are not pickled per task.

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import re
+from collections.abc import Iterable
 
 from pinlint.model import Finding, Suppression
 from pinlint.sourcetext import SourceText
@@ -43,3 +44,40 @@ def expired(s: Suppression, today: datetime.date) -> bool:
         return datetime.date.fromisoformat(s.until) < today
     except ValueError:
         return True  # an unreadable date never silences anything
+
+
+def apply(
+    findings: Iterable[Finding],
+    sups: Iterable[Suppression],
+    today: datetime.date,
+    unused: tuple[str, str, str] | None = None,
+) -> list[Finding]:
+    """``findings`` without the suppressed ones; a finding whose only
+    suppression has expired says so.  With ``unused`` = (id, name, severity)
+    of PIN903, a live suppression that suppressed nothing becomes a finding.
+    """
+    by_line: dict[tuple[str, int], list[Suppression]] = {}
+    every = list(sups)
+    for s in every:
+        for line in s.covers:
+            by_line.setdefault((s.path, line), []).append(s)
+    used: set[Suppression] = set()
+    out = []
+    for f in findings:
+        matching = [s for s in by_line.get((f.path, f.line), ()) if applies(s, f)]
+        live = [s for s in matching if not expired(s, today)]
+        if live:
+            used.update(live)
+            continue
+        if matching:
+            f = f._replace(message=f"{f.message} (suppression expired {matching[0].until})")
+        out.append(f)
+    if unused is not None:
+        rule, name, severity = unused
+        for s in every:
+            if s not in used and not expired(s, today):
+                what = ", ".join(s.rules) or "every rule"
+                out.append(Finding(rule, name, severity, s.path, s.line, s.column,
+                                   f"suppression of {what} suppresses nothing"))
+    return out
+

@@ -3,6 +3,7 @@ suppressions, configuration errors, the rule catalog."""
 from __future__ import annotations
 
 import datetime
+import json
 from pathlib import Path
 
 import pytest
@@ -167,6 +168,27 @@ def test_rules_and_explain() -> None:
     proc = run_cli("explain", "mutable-tag")
     assert proc.returncode == 0 and "PIN001 mutable-tag" in proc.stdout and "Why" in proc.stdout
     assert run_cli("explain", "PIN777").returncode == 2
+
+
+def test_lint_subcommand_lints_a_folder_named_like_a_subcommand(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "r", {"rules/app.yaml": deploy("nginx:1")})
+    for args in (("lint", "--offline", "rules"), ("--offline", "./rules")):
+        proc = run_cli(*args, "--format", "json", cwd=repo)
+        assert proc.returncode == 1, proc.stderr
+        assert findings_at(json.loads(proc.stdout)) == [("rules/app.yaml", 9, 16, "PIN001")], args
+    proc = run_cli("rules", cwd=repo)  # the subcommand, not the folder
+    assert proc.returncode == 0 and "PIN001  mutable-tag" in proc.stdout
+
+
+def test_quiet_prints_only_findings(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "r", {"a.yaml": deploy("nginx:1")})
+    loud = run_cli("--offline", "--format", "text", str(repo))
+    quiet = run_cli("--offline", "--quiet", "--format", "text", str(repo))
+    assert loud.returncode == quiet.returncode == 1
+    assert "1 error" in loud.stdout and "registry checks skipped" in loud.stdout
+    assert "PIN001" in quiet.stdout and "1 error" not in quiet.stdout and "skipped" not in quiet.stdout
+    github = run_cli("--offline", "-q", "--format", "github", str(repo)).stdout.splitlines()
+    assert len(github) == 1 and github[0].startswith("::error file=a.yaml,line=9,col=16,title=PIN001::")
 
 
 def test_refs_inventory_lists_templated(tmp_path: Path) -> None:

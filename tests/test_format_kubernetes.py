@@ -7,13 +7,14 @@ from pathlib import Path
 import pytest
 
 from pinlint import engine
+from pinlint.config import Config
 from pinlint.formats import Classifier
 from pinlint.sourcetext import SourceText
 from pinlint.formats import kubernetes, kustomize
 from pinlint.yamldoc import load_all
 from tests.helpers import DIGEST, make_repo, refs_at, run_json
 
-LOCATORS = engine.compile_locators({"locators": []})
+LOCATORS = engine.compile_locators(Config())
 
 
 def locate(text: str, kind: str = "kubernetes") -> list[tuple[int, int, str]]:

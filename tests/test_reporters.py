@@ -10,7 +10,7 @@ import jsonschema
 import pytest
 
 from pinlint import reporters
-from pinlint.model import Change, Finding, LocatedRef, Report, RuleInfo, Span, Summary
+from pinlint.model import Edit, Change, Finding, LocatedRef, Report, RuleInfo, Span, Summary
 from pinlint.reporters import github, json_report, markdown, sarif, text
 
 DATA = pathlib.Path(__file__).parent / "data"
@@ -39,7 +39,9 @@ def located(path: str, ref: str, line: int, column: int, start: int = 0, **kw: A
 
 def finding(rule: str, ref: LocatedRef, message: str, severity: str = "error", fix: str | None = None) -> Finding:
     span = ref.span
-    return Finding(rule, NAMES.get(rule, rule.lower()), severity, ref.path, span.line, span.column, message, ref.text, fix, span)
+    edits = (Edit(span.start, span.end, fix),) if fix and ref.exact and not ref.templated else ()
+    return Finding(rule, NAMES.get(rule, rule.lower()), severity, ref.path, span.line, span.column, message, ref, fix,
+                   edits)
 
 
 def make_report(
@@ -453,7 +455,7 @@ def test_text_keeps_brackets_in_messages() -> None:
 
 
 def test_text_clean_run_and_fix_summary() -> None:
-    change = Change("a.yaml", 3, 10, "nginx:1", f"nginx:1@{D1}", "PIN001")
+    change = Change("a.yaml", 3, 10, "nginx:1", f"nginx:1@{D1}", "PIN001", None, D1)
     report = make_report(refs=(APP,), fixed=1, changes=(change,))
     assert rendered(text.render, report) == (
         "fixed\n"
@@ -469,9 +471,10 @@ def test_text_clean_run_and_fix_summary() -> None:
 
 def test_markdown_change_table() -> None:
     changes = (
-        Change("k8s/app.yaml", 12, 16, "nginx:1.25", f"nginx:1.25@{D1}", "PIN001"),
-        Change("k8s/app.yaml", 30, 16, f"redis:7@{D1}", f"redis:7@{D2}", "PIN011"),
-        Change("k8s/app.yaml", 44, 16, "ghcr.io/acme/app@git:HEAD", f"ghcr.io/acme/app:git-abc123@{D2}", "PIN002"),
+        Change("k8s/app.yaml", 12, 16, "nginx:1.25", f"nginx:1.25@{D1}", "PIN001", None, D1),
+        Change("k8s/app.yaml", 30, 16, f"redis:7@{D1}", f"redis:7@{D2}", "PIN011", D1, D2),
+        Change("k8s/app.yaml", 44, 16, "ghcr.io/acme/app@git:HEAD", f"ghcr.io/acme/app:git-abc123@{D2}", "PIN002",
+               None, D2),
     )
     out = rendered(markdown.render, make_report(refs=(APP,), fixed=3, changes=changes))
     assert "**No problems** in 1 file, 1 reference. Fixed 3 references." in out

@@ -4,39 +4,98 @@ A check looks at the located references of the whole run and yields
 ``Hit``s; the engine stamps each hit with its rule's name and configured
 severity, applies suppressions and selection, and turns it into a
 ``Finding``.  A check declares what it needs (``offline``, ``registry`` or
-``git``) so the engine can skip it, and say so, when that is unavailable.
+``git``); the engine runs it only when that is available and otherwise lists
+its rules as skipped.  What a check may consult is in ``RunContext``: the
+typed ``Config`` and the run's shared ``Services``.
 """
 from __future__ import annotations
 
-from typing import Callable, Iterable, NamedTuple, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, NamedTuple
 
-from pinlint.model import LocatedRef
+from pinlint.config import Config
+from pinlint.model import Edit, LocatedRef
+from pinlint.tree import Tree
+
+if TYPE_CHECKING:
+    from pinlint.registry.resolver import Resolver
 
 
 class Hit(NamedTuple):
+    """One rule firing on one reference.  ``fix`` is the reference as it reads
+    after ``edits`` (the byte edits ``--fix`` would make); both empty when the
+    hit has no fix."""
+
     rule: str
     ref: LocatedRef
     message: str
     fix: str | None = None
+    edits: tuple[Edit, ...] = ()
+
+
+class Services:
+    """What the engine provides to checks, built lazily and shared by all of
+    them (and, after the checks, by the fixer): one registry ``Resolver`` with
+    its memo, cache and budget, and the ``Tree`` the files come from.
+
+    ``close()`` releases whatever was built; the engine calls it.
+    """
+
+    def __init__(self, config: Config, tree: Tree, *, offline: bool = False) -> None:
+        self.config = config
+        self.tree = tree
+        self.offline = offline
+        self._resolver: Resolver | None = None
+
+    @property
+    def resolver(self) -> Resolver:
+        """The run's registry resolver (created on first use; never when offline)."""
+        if self.offline:
+            raise RuntimeError("registry access requested in an offline run")
+        if self._resolver is None:
+            from pinlint.registry.resolver import Resolver
+            from pinlint.registry.settings import from_config
+
+            self._resolver = Resolver(from_config(self.config.registries))
+        return self._resolver
+
+    def available(self, need: str) -> str | None:
+        """None when ``need`` can be met, else why not (for the skipped list)."""
+        if need == "registry" and self.offline:
+            return "--offline"
+        return None
+
+    def close(self) -> None:
+        if self._resolver is not None:
+            self._resolver.close()
+            self._resolver = None
+
+    def __enter__(self) -> Services:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class RunContext(NamedTuple):
+    """What a check may consult."""
+
+    config: Config
+    root: str
+    services: Services
+    jobs: int = 1
+    progress: bool = False
+
+    @property
+    def fix_style(self) -> str:
+        return self.config.fix.style
 
 
 class Check(NamedTuple):
     name: str
     needs: str  # "offline" | "registry" | "git"
     rules: tuple[str, ...]
-    run: Callable[[Sequence[LocatedRef], "RunContext"], Iterable[Hit]]
-
-
-class RunContext(NamedTuple):
-    """What a check may consult.  ``config`` is the validated ``.pinlint.yaml``
-    as a plain dict with defaults filled in; ``root`` the repository root."""
-
-    config: dict
-    root: str
-    offline: bool
-    jobs: int
-    progress: bool = False
-    fix_style: str = "tag-and-digest"
+    run: Callable[[Sequence[LocatedRef], RunContext], Iterable[Hit]]
 
 
 def all_checks() -> list[Check]:

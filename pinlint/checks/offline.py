@@ -2,25 +2,22 @@
 PIN003 invalid-reference, PIN004 templated-reference.  No network, no git."""
 from __future__ import annotations
 
-from typing import Iterator, Sequence
+from collections.abc import Iterator, Sequence
 
 from pinlint.checks import Check, Hit, RunContext
 from pinlint.model import LocatedRef
-from pinlint.reference import ImageRef, Invalid, Placeholder, Templated, parse
+from pinlint.reference import ImageRef, Invalid, Placeholder
 
 
 def run(refs: Sequence[LocatedRef], ctx: RunContext) -> Iterator[Hit]:
     for ref in refs:
+        parsed = ref.parsed
         if ref.templated:
             yield Hit("PIN004", ref, f"{ref.text!r} is a template or variable expression; its pinning cannot be judged")
-            continue
-        parsed = parse(ref.text)
-        if isinstance(parsed, Placeholder):
+        elif isinstance(parsed, Placeholder):
             yield Hit("PIN002", ref, f"placeholder {ref.text!r} must be resolved to a digest before merge (pinlint --fix)")
         elif isinstance(parsed, Invalid):
             yield Hit("PIN003", ref, f"{ref.text!r} is not a valid image reference: {parsed.reason}")
-        elif isinstance(parsed, Templated):
-            yield Hit("PIN004", ref, f"{ref.text!r} is a template or variable expression; its pinning cannot be judged")
         elif isinstance(parsed, ImageRef) and not parsed.pinned:
             what = f"tag {parsed.tag!r}" if parsed.tag else "no tag (implicit 'latest')"
             yield Hit("PIN001", ref, f"{ref.text} has {what} and no digest: the image it names can change")

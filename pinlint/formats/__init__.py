@@ -21,21 +21,10 @@ from pinlint.formats import (
     kubernetes,
     kustomize,
 )
+from pinlint.formats.edits import PlannedFix, exact_plan
 from pinlint.locators import Locator
 from pinlint.model import LocatedRef
 from pinlint.sourcetext import SourceText
-
-KINDS = (
-    "kubernetes",
-    "kustomize",
-    "helm-values",
-    "compose",
-    "dockerfile",
-    "github-actions",
-    "gitlab-ci",
-    "azure-pipelines",
-    "argocd",
-)
 
 # Locators of the YAML formats other than Kubernetes: (path, source, docs) -> refs.
 YAML_LOCATORS: dict[str, Callable[[str, SourceText, Sequence[object]], list[LocatedRef]]] = {
@@ -141,6 +130,25 @@ def locate_yaml(kind: str, path: str, source: SourceText, docs: Sequence[object]
 
 def _is_k8s(doc: object) -> bool:
     return isinstance(doc, dict) and "apiVersion" in doc and "kind" in doc
+
+
+# Fix planners of the formats whose references are assembled from several
+# fields; every other reference is fixed by replacing its exact span.
+_PLANNERS: dict[str, Callable[[LocatedRef, str, str, str | None], PlannedFix | None]] = {
+    "kustomize": kustomize.plan,
+    "helm-values": helm_values.plan,
+    "dockerfile": dockerfile.plan,
+}
+
+
+def plan_pin(ref: LocatedRef, digest: str, style: str, tag: str | None = None) -> PlannedFix | None:
+    """The edits that pin ``ref`` to ``digest`` (``tag``: write that tag, as a
+    resolved placeholder does), planned by the reference's format; None when
+    the file does not hold the reference in a form that can be rewritten."""
+    if ref.templated:
+        return None
+    planner = _PLANNERS.get(ref.kind, exact_plan)
+    return planner(ref, digest, style, tag)
 
 
 def locate_dockerfile(path: str, source: SourceText) -> list[LocatedRef]:

@@ -39,7 +39,8 @@ import json
 import re
 from typing import Callable, NamedTuple
 
-from pinlint.model import LocatedRef, Span
+from pinlint.formats.edits import PlannedFix, exact_plan, pinned_text
+from pinlint.model import Edit, LocatedRef, Span
 from pinlint.sourcetext import SourceText
 
 KIND = "dockerfile"
@@ -668,9 +669,35 @@ def _token_ref(ctx: _Context, ins: _Instruction, start: int, end: int, word: _Wo
     if not word.dynamic:
         if word.field is not None:
             return _ref(ctx, word.value, word.field, where)
-        return _ref(ctx, word.value, (first, last), where, exact=False)
-    fields = () if word.field is None else (("arg-default", ctx.source.span(*word.field)),)
+        return _ref(ctx, word.value, (first, last), where, exact=False, fields=_token_end(ctx, last, contiguous))
+    if word.field is not None:
+        fields: tuple[tuple[str, Span], ...] = (("arg-default", ctx.source.span(*word.field)),)
+    else:
+        fields = _token_end(ctx, last, contiguous)
     return _ref(ctx, word.value, (first, last), where, exact=False, fields=fields)
+
+
+def _token_end(ctx: _Context, last: int, contiguous: bool) -> tuple[tuple[str, Span], ...]:
+    """Where a digest can be appended to a token built from several ARGs."""
+    return (("token-end", ctx.source.span(last, last)),) if contiguous else ()
+
+
+def plan(ref: LocatedRef, digest: str, style: str, tag: str | None = None) -> PlannedFix | None:
+    """Pin where the tag is written: the token itself, the ``ARG`` default
+    that holds the whole reference, or (a token assembled from several ARGs,
+    ``${REGISTRY}/api:${TAG}``) ``@digest`` appended to the ``FROM`` token."""
+    if ref.exact:
+        return exact_plan(ref, digest, style, tag)
+    text = pinned_text(ref, digest, style, tag)
+    if text is None:
+        return None
+    arg = ref.field("arg-default")
+    if arg is not None:
+        return PlannedFix(text, (Edit(arg.start, arg.end, text),))
+    end = ref.field("token-end")
+    if end is None or tag is not None or style == "digest-only" or ref.pinned:
+        return None  # the tag lives in an ARG the token only refers to
+    return PlannedFix(text, (Edit(end.start, end.end, f"@{digest}"),))
 
 
 def _ref(

@@ -24,11 +24,11 @@ located and come out templated.
 from __future__ import annotations
 
 import re
-from typing import Iterator, Sequence
+from collections.abc import Iterator, Sequence
 
+from pinlint.formats.edits import PlannedFix, exact_plan, pinned_text, split_tag
 from pinlint.formats.yamlrefs import scalar_ref, scalar_span
-from pinlint.model import LocatedRef, Span
-from pinlint.reference import is_templated
+from pinlint.model import Edit, LocatedRef, Span
 from pinlint.sourcetext import SourceText
 from pinlint.yamldoc import YMap, YSeq, YStr, is_null
 
@@ -122,7 +122,7 @@ def _split_ref(path: str, source: SourceText, node: YMap, where: str, parent_key
         text += f"@{_with_algorithm(digest)}"
     span, exact = scalar_span(source, repository)
     return LocatedRef(
-        path, KIND, text, span, exact and text == repository, is_templated(text),
+        path, KIND, text, span, exact and text == repository, False,
         _fields(source, node), f"{where}.repository" if where else "repository",
     )
 
@@ -137,10 +137,45 @@ def _with_algorithm(digest: str) -> str:
 def _fields(source: SourceText, node: YMap) -> tuple[tuple[str, Span], ...]:
     """The span of every split-map field written with a value token
     (``tag: ""`` and ``digest: ~`` included, a bare ``digest:`` not: it has
-    no characters a fix could replace)."""
+    no characters a fix could replace).  A field whose token does not hold its
+    value verbatim (escapes, block scalars) is named with a ``~`` suffix; a
+    plain (unquoted) ``tag`` is also recorded as ``tag-plain``, so a fix
+    writing ``tag@digest`` there knows to add quotes."""
     fields = []
     for name in _SPLIT_FIELDS:
         value = node.get(name)
         if isinstance(value, YStr) and value.end > value.start:
-            fields.append((name, scalar_span(source, value)[0]))
+            span, exact = scalar_span(source, value)
+            fields.append((name if exact else f"{name}~", span))
+            if name == "tag" and exact and value.style == "":
+                fields.append(("tag-plain", span))
     return tuple(fields)
+
+
+def plan(ref: LocatedRef, digest: str, style: str, tag: str | None = None) -> PlannedFix | None:
+    """A split map gets its ``digest`` (or bare-hex ``sha``) value filled when
+    the map has one, else its tag written as ``tag: "<tag>@<digest>"``; an
+    ``image:`` string is replaced as written."""
+    if not ref.fields:
+        return exact_plan(ref, digest, style, tag)
+    text = pinned_text(ref, digest, style, tag)
+    if text is None:
+        return None
+    tag_span = ref.field("tag")
+    edits: list[Edit] = []
+    if tag is not None:
+        if tag_span is None:
+            return None
+        edits.append(Edit(tag_span.start, tag_span.end, f'"{tag}"' if ref.field("tag-plain") else tag))
+    for name, value in (("digest", digest), ("sha", digest.partition(":")[2])):
+        span = ref.field(name)
+        if span is not None:
+            return PlannedFix(text, (*edits, Edit(span.start, span.end, value)))
+    if tag is not None or tag_span is None:
+        return None  # no tag to carry the digest: the chart's appVersion is not in the file
+    _, current = split_tag(ref.text.split("@", 1)[0])
+    if not current:
+        return None
+    value = f"{current}@{digest}"
+    replacement = f'"{value}"' if ref.field("tag-plain") else value
+    return PlannedFix(text, (Edit(tag_span.start, tag_span.end, replacement),))

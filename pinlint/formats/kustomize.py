@@ -3,16 +3,27 @@
 The reference is assembled (``newName or name`` + ``:newTag`` + ``@digest``)
 and reported at ``newName``, else ``name``.  An entry that only names an
 image (nothing to override) is not a reference.
+
+Fix plan (``plan``): an entry with a ``digest:`` gets its value replaced; an
+entry without one gets a ``digest:`` field.  The locator records where: a
+block entry's ``digest-insert`` span is the start of the line after the
+entry's last field (its column is the entry's indentation + 1) and ``eol``
+covers that field's line ending (empty at the end of a file without one), so
+the new line copies the file's own line ending; a flow entry
+(``{name: a, newTag: b}``) gets ``, digest: "…"`` right after its last value
+(``digest-insert-flow``).  Comments on the last line stay on that line.
 """
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
+from pinlint.formats.edits import PlannedFix, pinned_text
 from pinlint.formats.yamlrefs import get_str, scalar_span
-from pinlint.model import LocatedRef
-from pinlint.reference import is_templated
+from pinlint.model import Edit, LocatedRef, Span
 from pinlint.sourcetext import SourceText
-from pinlint.yamldoc import YMap, YSeq
+from pinlint.yamldoc import YMap, YSeq, YStr
+
+KIND = "kustomize"
 
 
 def locate(path: str, source: SourceText, docs: Sequence[object]) -> list[LocatedRef]:
@@ -34,12 +45,67 @@ def _entry(path: str, source: SourceText, entry: object, where: str) -> LocatedR
     repo = new_name or name
     if repo is None or (new_name is None and tag is None and digest is None):
         return None
+    assert isinstance(entry, YMap)
     text = str(repo) + (f":{tag}" if tag is not None else "") + (f"@{digest}" if digest is not None else "")
-    fields = []
+    fields: list[tuple[str, Span]] = []
     for field, node in (("name", name), ("newName", new_name), ("newTag", tag), ("digest", digest)):
         if node is not None:
-            fields.append((field, scalar_span(source, node)[0]))
+            span, exact = scalar_span(source, node)
+            fields.append((field if exact else f"{field}~", span))
+    if digest is None and "digest" not in entry:
+        fields.extend(_insert_point(source, entry))
     span, exact = scalar_span(source, repo)
     exact = exact and tag is None and digest is None
     field = "newName" if new_name is not None else "name"
-    return LocatedRef(path, "kustomize", text, span, exact, is_templated(text), tuple(fields), f"{where}.{field}")
+    return LocatedRef(path, KIND, text, span, exact, False, tuple(fields), f"{where}.{field}")
+
+
+def _insert_point(source: SourceText, entry: YMap) -> list[tuple[str, Span]]:
+    """Where a ``digest:`` field goes in an entry that has none."""
+    values = [v for v in entry.values() if isinstance(v, YStr)]
+    if not values or len(values) != len(entry):
+        return []  # a nested value: no safe place
+    last = max(values, key=lambda v: v.end)
+    text = source.text
+    if entry.flow:
+        return [("digest-insert-flow", source.span(last.end, last.end))]
+    if last.style in ("|", ">"):
+        return []
+    keys = [k for k in entry.keynodes.values() if isinstance(k, YStr)]
+    indent = min(k.col for k in keys) if keys else entry.col
+    nl = text.find("\n", last.end)
+    if nl == -1:
+        end = len(text)
+        return [("digest-insert", source.span(end, end, source.position(end)[0], indent)),
+                ("eol", source.span(end, end))]
+    eol_start = nl - 1 if nl > 0 and text[nl - 1] == "\r" else nl
+    line = source.position(nl + 1)[0] if nl + 1 <= len(text) else last.line + 1
+    return [("digest-insert", source.span(nl + 1, nl + 1, line, indent)), ("eol", source.span(eol_start, nl + 1))]
+
+
+def plan(ref: LocatedRef, digest: str, style: str, tag: str | None = None) -> PlannedFix | None:
+    """Fill or add the entry's ``digest`` (Kustomize writes ``name@digest``
+    whatever ``newTag`` says, so ``style`` only changes the shown text)."""
+    text = pinned_text(ref, digest, style, tag)
+    if text is None:
+        return None
+    edits: list[Edit] = []
+    if tag is not None:
+        tag_span = ref.field("newTag")
+        if tag_span is None:
+            return None  # a placeholder tag must be written; no newTag field to hold it
+        edits.append(Edit(tag_span.start, tag_span.end, tag))
+    existing = ref.field("digest")
+    if existing is not None:
+        return PlannedFix(text, (*edits, Edit(existing.start, existing.end, digest)))
+    flow = ref.field("digest-insert-flow")
+    if flow is not None:
+        # quoted: libyaml rejects a plain ``sha256:…`` inside a flow mapping
+        return PlannedFix(text, (*edits, Edit(flow.start, flow.end, f', digest: "{digest}"')))
+    at, eol = ref.field("digest-insert"), ref.field("eol")
+    if at is None or eol is None:
+        return None
+    indent = " " * (at.column - 1)
+    ending = "\r\n" if eol.end - eol.start == 2 else "\n"
+    insert = f"{indent}digest: {digest}{ending}" if eol.end > eol.start else f"\n{indent}digest: {digest}"
+    return PlannedFix(text, (*edits, Edit(at.start, at.end, insert)))

@@ -4,7 +4,6 @@ from __future__ import annotations
 from typing import Iterator
 
 from pinlint.model import LocatedRef, Span
-from pinlint.reference import is_templated
 from pinlint.sourcetext import SourceText
 from pinlint.yamldoc import YMap, YSeq, YStr, is_null
 
@@ -38,7 +37,7 @@ def scalar_ref(
     if not text:
         return None
     span, exact = scalar_span(source, node, skip)
-    return LocatedRef(path, kind, text, span, exact, is_templated(text), (), where)
+    return LocatedRef(path, kind, text, span, exact, False, (), where)
 
 
 def walk(node: object, path: tuple[str, ...]) -> Iterator[tuple[object, str]]:

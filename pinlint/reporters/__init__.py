@@ -1,6 +1,8 @@
 """Reporters: a ``Report`` rendered as text, json, sarif, github or markdown.
 
-Each reporter is a function ``render(report, out, *, color=None)``.  The
+Each reporter is a function ``render(report, out, *, color=None, quiet=False)``;
+``quiet`` leaves out everything but the findings (summary, skipped checks) in
+the human formats, and changes nothing in the machine-readable ones.  The
 modules are imported when first used, so a ``--format json`` run in a
 pre-commit hook does not pay for importing rich.
 """
@@ -13,12 +15,12 @@ from pinlint.model import Report
 
 
 class Renderer(Protocol):
-    def __call__(self, report: Report, out: TextIO, *, color: bool | None = None) -> None: ...
+    def __call__(self, report: Report, out: TextIO, *, color: bool | None = None, quiet: bool = False) -> None: ...
 
 
 def _lazy(module: str) -> Renderer:
-    def render(report: Report, out: TextIO, *, color: bool | None = None) -> None:
-        importlib.import_module(f"pinlint.reporters.{module}").render(report, out, color=color)
+    def render(report: Report, out: TextIO, *, color: bool | None = None, quiet: bool = False) -> None:
+        importlib.import_module(f"pinlint.reporters.{module}").render(report, out, color=color, quiet=quiet)
 
     render.__name__ = render.__qualname__ = f"{module}.render"
     return render

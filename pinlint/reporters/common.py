@@ -1,8 +1,6 @@
-"""Small pieces the reporters share: counting phrases, skipped-check lines,
-digest extraction."""
+"""Small pieces the reporters share: counting phrases and skipped-check lines."""
 from __future__ import annotations
 
-from pinlint import reference
 from pinlint.model import Report, Summary
 
 # What a rule's ``needs`` means when its check is skipped.
@@ -34,22 +32,3 @@ def skipped_lines(report: Report) -> list[str]:
         label = _SKIP_REASONS.get(needs.get(rule_id, ""), "checks skipped")
         groups.setdefault(label, []).append(rule_id)
     return [f"{label}: {', '.join(ids)}" for label, ids in groups.items()]
-
-
-def digest_of(text: str) -> str | None:
-    """The ``sha256:…`` digest written in a reference, or None."""
-    parsed = reference.parse(text)
-    if isinstance(parsed, reference.ImageRef):
-        return parsed.digest
-    if isinstance(parsed, reference.Placeholder):
-        return None
-    _, sep, digest = text.rpartition("@")
-    return digest if sep and digest.startswith("sha") else None
-
-
-def without_digest(text: str) -> str:
-    """``name:tag@sha256:…`` -> ``name:tag``; a placeholder keeps its text."""
-    if isinstance(reference.parse(text), reference.Placeholder):
-        return text
-    name, sep, digest = text.rpartition("@")
-    return name if sep and digest.startswith("sha") else text

@@ -14,9 +14,11 @@ from pinlint.reporters.common import counts_phrase, scope_phrase, skipped_lines
 _COMMANDS = {"error": "error", "warning": "warning"}
 
 
-def render(report: Report, out: TextIO, *, color: bool | None = None) -> None:
+def render(report: Report, out: TextIO, *, color: bool | None = None, quiet: bool = False) -> None:
     for finding in report.findings:
         out.write(annotation(finding) + "\n")
+    if quiet:
+        return
     for line in skipped_lines(report):
         out.write(f"::notice title=pinlint::{escape_data(line)}\n")
     out.write(f"pinlint: {counts_phrase(report.summary)} ({scope_phrase(report.summary)})\n")

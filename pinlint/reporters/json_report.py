@@ -14,7 +14,7 @@ from pinlint.model import Finding, LocatedRef, Report, Summary
 VERSION = 1
 
 
-def render(report: Report, out: TextIO, *, color: bool | None = None) -> None:
+def render(report: Report, out: TextIO, *, color: bool | None = None, quiet: bool = False) -> None:
     out.write(json.dumps(document(report), indent=2) + "\n")
 
 
@@ -35,7 +35,7 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
         "path": finding.path,
         "line": finding.line,
         "column": finding.column,
-        "ref": finding.ref,
+        "ref": finding.ref_text,
         "message": finding.message,
         "fix": finding.fix,
     }
@@ -62,9 +62,8 @@ def _judge(ref: LocatedRef) -> tuple[str | None, bool, bool]:
     normalized (``app@git:HEAD`` -> ``docker.io/library/app``, a written tag
     kept, no implicit ``latest`` added), or null when that name is invalid.
     """
-    parsed = reference.parse(ref.text)
-    templated = ref.templated or isinstance(parsed, reference.Templated)
-    if templated:
+    parsed = ref.parsed
+    if ref.templated:
         return None, False, True
     if isinstance(parsed, reference.ImageRef):
         return parsed.normalized, parsed.pinned, False

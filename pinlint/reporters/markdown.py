@@ -9,14 +9,7 @@ from __future__ import annotations
 from typing import TextIO
 
 from pinlint.model import Change, Finding, Report
-from pinlint.reporters.common import (
-    counts_phrase,
-    digest_of,
-    plural,
-    scope_phrase,
-    skipped_lines,
-    without_digest,
-)
+from pinlint.reporters.common import counts_phrase, plural, scope_phrase, skipped_lines
 
 MAX_ROWS = 50
 NONE = "\u2014"  # em dash: "no digest before"
@@ -24,7 +17,7 @@ _DIGEST_HEX_SHOWN = 12
 _ESCAPED = "\\`*_{}[]<>|#!"
 
 
-def render(report: Report, out: TextIO, *, color: bool | None = None) -> None:
+def render(report: Report, out: TextIO, *, color: bool | None = None, quiet: bool = False) -> None:
     out.write("\n".join(lines(report)) + "\n")
 
 
@@ -51,7 +44,7 @@ def _findings_table(findings: tuple[Finding, ...]) -> list[str]:
     rows = ["| Rule | Location | Reference | Message |", "|---|---|---|---|"]
     for f in findings[:MAX_ROWS]:
         rule = f"{_code(f.rule)} {_text(f.name)} ({f.severity})"
-        ref = _code(f.ref) if f.ref else NONE
+        ref = _code(f.ref.text) if f.ref else NONE
         rows.append(f"| {rule} | {_code(f'{f.path}:{f.line}')} | {ref} | {_text(f.message)} |")
     return rows + _more(len(findings), "finding")
 
@@ -61,13 +54,20 @@ def _changes_table(changes: tuple[Change, ...]) -> list[str]:
     for c in changes[:MAX_ROWS]:
         cells = (
             _code(f"{c.path}:{c.line}"),
-            _code(without_digest(c.new)),
-            _digest_cell(digest_of(c.old)),
-            _digest_cell(digest_of(c.new)),
+            _code(_without(c.new, c.new_digest)),
+            _digest_cell(c.old_digest),
+            _digest_cell(c.new_digest),
             _code(c.rule),
         )
         rows.append("| " + " | ".join(cells) + " |")
     return rows + _more(len(changes), "change")
+
+
+def _without(text: str, digest: str | None) -> str:
+    """``name:tag@sha256:…`` -> ``name:tag``, given the digest it ends with."""
+    if digest and text.endswith(f"@{digest}"):
+        return text[: -len(digest) - 1]
+    return text
 
 
 def _more(total: int, word: str) -> list[str]:

@@ -8,9 +8,9 @@ spans do.
 
 ``partialFingerprints`` hashes rule, path and reference text (not the line),
 so an alert survives lines being added above it; a repeated reference in the
-same file gets an occurrence number.  A ``fixes`` entry is written only when
-the reference's span holds exactly the reference text, so replacing that
-region with the fix is the edit ``--fix`` would make.
+same file gets an occurrence number.  A ``fixes`` entry holds exactly the
+byte edits ``--fix`` would make (the finding's ``edits``), so applying it
+gives the same file.
 """
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ import urllib.parse
 from typing import Any, TextIO
 
 import pinlint
-from pinlint.model import Finding, LocatedRef, Report, RuleInfo
+from pinlint.model import Finding, Report, RuleInfo
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 INFORMATION_URI = "https://pypi.org/project/pinlint/"
@@ -33,14 +33,13 @@ _LEVELS = {"error": "error", "warning": "warning", "off": "none"}
 _PROBLEM_SEVERITY = {"error": "error", "warning": "warning", "off": "recommendation"}
 
 
-def render(report: Report, out: TextIO, *, color: bool | None = None) -> None:
+def render(report: Report, out: TextIO, *, color: bool | None = None, quiet: bool = False) -> None:
     out.write(json.dumps(document(report), indent=2) + "\n")
 
 
 def document(report: Report) -> dict[str, Any]:
     rules = _all_rules(report)
     index = {rule.id: i for i, rule in enumerate(rules)}
-    exact = _exact_refs(report.refs)
     return {
         "$schema": SCHEMA_URI,
         "version": "2.1.0",
@@ -50,7 +49,7 @@ def document(report: Report) -> dict[str, Any]:
                 "invocations": [_invocation(report)],
                 "originalUriBaseIds": {SRCROOT: {"uri": _root_uri(report.root)}},
                 "columnKind": "unicodeCodePoints",
-                "results": _results(report.findings, index, exact),
+                "results": _results(report.findings, index),
             }
         ],
     }
@@ -129,28 +128,17 @@ def _root_uri(root: str) -> str:
     return uri if uri.endswith("/") else uri + "/"
 
 
-def _exact_refs(refs: tuple[LocatedRef, ...]) -> dict[tuple[str, int, int], LocatedRef]:
-    """Refs whose span holds exactly their text, by (path, start, end)."""
-    return {(r.path, r.span.start, r.span.end): r for r in refs if r.exact and not r.templated}
-
-
-def _results(
-    findings: tuple[Finding, ...],
-    index: dict[str, int],
-    exact: dict[tuple[str, int, int], LocatedRef],
-) -> list[dict[str, Any]]:
+def _results(findings: tuple[Finding, ...], index: dict[str, int]) -> list[dict[str, Any]]:
     seen: dict[str, int] = {}
     results = []
     for f in findings:
         key = _fingerprint(f)
         seen[key] = seen.get(key, 0) + 1
-        results.append(_result(f, index[f.rule], f"{key}:{seen[key]}", exact))
+        results.append(_result(f, index[f.rule], f"{key}:{seen[key]}"))
     return results
 
 
-def _result(
-    f: Finding, rule_index: int, fingerprint: str, exact: dict[tuple[str, int, int], LocatedRef]
-) -> dict[str, Any]:
+def _result(f: Finding, rule_index: int, fingerprint: str) -> dict[str, Any]:
     result: dict[str, Any] = {
         "ruleId": f.rule,
         "ruleIndex": rule_index,
@@ -159,7 +147,7 @@ def _result(
         "locations": [{"physicalLocation": {"artifactLocation": _artifact(f.path), "region": _region(f)}}],
         "partialFingerprints": {FINGERPRINT_KEY: fingerprint},
     }
-    fix = _fix(f, exact)
+    fix = _fix(f)
     if fix:
         result["fixes"] = [fix]
     return result
@@ -181,38 +169,37 @@ def _region(f: Finding) -> dict[str, int]:
 def _single_line_length(f: Finding) -> int | None:
     """Characters the finding's span covers, when the span is the reference
     text itself on one line (its byte length is that text's UTF-8 length)."""
-    if f.span is None or not f.ref or "\n" in f.ref or "\r" in f.ref:
+    ref = f.ref
+    if ref is None or "\n" in ref.text or "\r" in ref.text:
         return None
-    if (f.span.line, f.span.column) != (f.line, f.column):
+    if (ref.span.line, ref.span.column) != (f.line, f.column):
         return None
-    if f.span.end - f.span.start != len(f.ref.encode("utf-8")):
+    if ref.span.end - ref.span.start != len(ref.text.encode("utf-8")):
         return None
-    return len(f.ref)
+    return len(ref.text)
 
 
-def _fix(f: Finding, exact: dict[tuple[str, int, int], LocatedRef]) -> dict[str, Any] | None:
-    if not f.fix or f.span is None:
+def _fix(f: Finding) -> dict[str, Any] | None:
+    """The finding's edits as one SARIF fix.  An edit of exactly the
+    reference's span also carries its line and column region; every other
+    edit (a field of an assembled reference, an inserted line) is placed by
+    byte offset, which SARIF allows on its own."""
+    if not f.fix or not f.edits or f.ref is None:
         return None
-    ref = exact.get((f.path, f.span.start, f.span.end))
-    length = _single_line_length(f)
-    if ref is None or ref.text != f.ref or not length:
-        return None
-    deleted = {
-        **_region(f),
-        "byteOffset": f.span.start,
-        "byteLength": f.span.end - f.span.start,
-    }
+    span, length = f.ref.span, _single_line_length(f)
+    replacements = []
+    for edit in sorted(f.edits):
+        deleted: dict[str, int] = {}
+        if length and f.ref.exact and (edit.start, edit.end) == (span.start, span.end):
+            deleted.update(_region(f))
+        deleted.update(byteOffset=edit.start, byteLength=edit.end - edit.start)
+        replacements.append({"deletedRegion": deleted, "insertedContent": {"text": edit.replacement}})
     return {
-        "description": {"text": f"Replace {f.ref} with {f.fix}"},
-        "artifactChanges": [
-            {
-                "artifactLocation": _artifact(f.path),
-                "replacements": [{"deletedRegion": deleted, "insertedContent": {"text": f.fix}}],
-            }
-        ],
+        "description": {"text": f"Replace {f.ref.text} with {f.fix}"},
+        "artifactChanges": [{"artifactLocation": _artifact(f.path), "replacements": replacements}],
     }
 
 
 def _fingerprint(f: Finding) -> str:
-    material = "\0".join((f.rule, f.path, f.ref or ""))
+    material = "\0".join((f.rule, f.path, f.ref_text or ""))
     return hashlib.sha256(material.encode("utf-8")).hexdigest()[:32]

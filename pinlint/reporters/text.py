@@ -20,13 +20,14 @@ _SEVERITY_STYLES = {"error": "bold red", "warning": "yellow"}
 _WIDE = 10_000
 
 
-def render(report: Report, out: TextIO, *, color: bool | None = None) -> None:
+def render(report: Report, out: TextIO, *, color: bool | None = None, quiet: bool = False) -> None:
     console = make_console(out, color)
     for path, findings in itertools.groupby(report.findings, key=lambda f: f.path):
         _print_file(console, path, list(findings))
     if report.changes:
         _print_changes(console, report.changes)
-    _print_summary(console, report)
+    if not quiet:
+        _print_summary(console, report)
 
 
 def use_color(out: TextIO, color: bool | None) -> bool:

@@ -3,11 +3,13 @@ from __future__ import annotations
 
 import os
 
-from pinlint.checks import Hit, RunContext
+from pinlint.checks import Hit, RunContext, Services
 from pinlint.checks.registry import CHECK
+from pinlint.config import from_data
 from pinlint.model import LocatedRef, Span
 from pinlint.registry import Resolver
 from pinlint.registry.settings import from_config
+from pinlint.tree import WorkTree
 
 
 def located(text: str, path: str = "k8s/app.yaml", line: int = 1) -> LocatedRef:
@@ -15,15 +17,19 @@ def located(text: str, path: str = "k8s/app.yaml", line: int = 1) -> LocatedRef:
 
 
 def config(*, insecure=(), allow=None, mirrors=None, **extra) -> dict:
-    registries = {"allow": allow, "insecure": list(insecure), "mirrors": dict(mirrors or {})}
+    registries = {"insecure": list(insecure), "mirrors": dict(mirrors or {})}
+    if allow is not None:
+        registries["allow"] = allow
     registries.update(extra)
     return {"registries": registries}
 
 
 def run_check(texts, cfg: dict) -> list[Hit]:
     refs = [located(t, line=i + 1) for i, t in enumerate(texts)]
-    ctx = RunContext(config=cfg, root=".", offline=False, jobs=2, progress=False)
-    return list(CHECK.run(refs, ctx))
+    config = from_data(cfg, "<test>")
+    with Services(config, WorkTree(".")) as services:
+        ctx = RunContext(config=config, root=".", services=services, jobs=2, progress=False)
+        return list(CHECK.run(refs, ctx))
 
 
 def by_ref(hits: list[Hit]) -> dict[str, list[str]]:

@@ -1,0 +1,46 @@
+"""The rule catalog and the reference inventory as text: what ``pinlint
+rules``, ``pinlint explain`` and ``pinlint refs`` print."""
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import TextIO
+
+from pinlint.model import LocatedRef, RuleInfo
+
+_FIX_SHORT = {"yes": "fix", "refresh": "fix --refresh", "no": ""}
+_FIX_LONG = {"yes": "yes (--fix)", "refresh": "yes, with --fix --refresh", "no": "no"}
+
+
+def rules_table(rules: Sequence[RuleInfo], out: TextIO) -> None:
+    for r in rules:
+        out.write(f"{r.id}  {r.name:<24} {r.severity:<8} {r.needs:<9} {_FIX_SHORT[r.fix]:<14} {r.summary}\n")
+
+
+def rules_json(rules: Sequence[RuleInfo], out: TextIO) -> None:
+    out.write(json.dumps([r._asdict() for r in rules], indent=2) + "\n")
+
+
+def explain(rule: RuleInfo, examples: Sequence[Mapping[str, str]], out: TextIO) -> None:
+    out.write(f"{rule.id} {rule.name}\n\n")
+    out.write(f"{rule.summary}\n\n")
+    out.write(f"Default severity: {rule.severity}    Needs: {rule.needs}    Fixable: {_FIX_LONG[rule.fix]}\n\n")
+    out.write(f"Why\n{_indent(rule.rationale)}\n\n")
+    out.write(f"What to do\n{_indent(rule.remediation)}\n")
+    for example in examples:
+        for label in ("bad", "good"):
+            if example.get(label):
+                title = "Flagged" if label == "bad" else "Passes"
+                out.write(f"\n{title} ({example['path']}):\n{_indent(example[label].rstrip())}\n")
+
+
+def _indent(text: str) -> str:
+    return "\n".join(f"    {line}" if line else "" for line in text.splitlines())
+
+
+def inventory(refs: Sequence[LocatedRef], out: TextIO) -> None:
+    """One line per reference: ``path:line:col<TAB>kind<TAB>ref[<TAB>state]``."""
+    for ref in refs:
+        state = "templated" if ref.templated else ("pinned" if ref.pinned else "")
+        line = f"{ref.path}:{ref.span.line}:{ref.span.column}\t{ref.kind}\t{ref.text}"
+        out.write(f"{line}\t{state}\n" if state else f"{line}\n")

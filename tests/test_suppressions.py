@@ -1,0 +1,46 @@
+"""Inline suppressions, in-process: which findings they hide, expiry, and
+PIN903 for a suppression that hides nothing."""
+from __future__ import annotations
+
+import datetime
+
+from pinlint import suppressions
+from pinlint.model import Finding
+from pinlint.sourcetext import SourceText
+
+TODAY = datetime.date(2026, 12, 1)
+
+
+def _sups(text: str) -> list:
+    return list(suppressions.parse("a.yaml", SourceText.from_bytes(text.encode())))
+
+
+def _finding(line: int, rule: str = "PIN001", name: str = "mutable-tag") -> Finding:
+    return Finding(rule, name, "error", "a.yaml", line, 12, "m")
+
+
+def test_same_line_and_line_above_by_id_or_name() -> None:
+    sups = _sups("# pinlint: ignore[mutable-tag] vendor image\nimage: a\nimage: b  # pinlint: ignore[PIN001]\n\nimage: c\n")
+    kept = suppressions.apply([_finding(2), _finding(3), _finding(5)], sups, TODAY)
+    assert [f.line for f in kept] == [5]
+
+
+def test_other_rule_is_not_suppressed() -> None:
+    sups = _sups("image: a  # pinlint: ignore[PIN003]\n")
+    assert suppressions.apply([_finding(1)], sups, TODAY) == [_finding(1)]
+
+
+def test_expired_suppression_says_so_and_no_longer_hides() -> None:
+    sups = _sups("image: a  # pinlint: ignore[PIN001] until=2026-11-30\n")
+    (kept,) = suppressions.apply([_finding(1)], sups, TODAY)
+    assert kept.message == "m (suppression expired 2026-11-30)"
+    assert suppressions.apply([_finding(1)], _sups("image: a  # pinlint: ignore until=2026-12-01\n"), TODAY) == []
+
+
+def test_unused_suppression_is_pin903_when_asked() -> None:
+    sups = _sups("image: a  # pinlint: ignore[PIN001]\nimage: b  # pinlint: ignore[PIN003]\n")
+    out = suppressions.apply([_finding(1)], sups, TODAY, ("PIN903", "unused-suppression", "warning"))
+    assert [(f.rule, f.line, f.message) for f in out] == [
+        ("PIN903", 2, "suppression of PIN003 suppresses nothing")
+    ]
+    assert suppressions.apply([_finding(1)], sups, TODAY) == []
