@@ -31,6 +31,7 @@ import os
 import re
 import selectors
 import subprocess
+import tempfile
 import threading
 import time
 from collections.abc import Iterable
@@ -205,12 +206,16 @@ class _BatchProcess:
         self.proc: subprocess.Popen[bytes] | None = None
         self.reader: _Reader | None = None
         self.starts = 0
+        self.stderr: IO[bytes] | None = None
 
     def _start(self) -> tuple[subprocess.Popen[bytes], _Reader]:
         if self.proc is None or self.reader is None:
             try:
+                # stderr to a file: git writes hints there (an ambiguous short
+                # sha lists its candidates) and an unread pipe would block it
+                self.stderr = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the process
                 self.proc = subprocess.Popen(
-                    self.argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                    self.argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.stderr,
                     env=self.env, cwd=self.cwd,
                 )
             except OSError as e:
@@ -227,22 +232,24 @@ class _BatchProcess:
             proc.stdin.write(b"".join(requests))
             proc.stdin.flush()
         except OSError:
-            self.fail("stopped reading its input")
+            raise self.fail("stopped reading its input") from None
         return proc, reader
 
     def fail(self, what: str) -> GitError:
-        """Kill the process (the next request starts a new one) and raise."""
+        """Kill the process (the next request starts a new one); the error to raise."""
         detail = ""
         if self.proc is not None:
             self.proc.kill()
             try:
-                _, err = self.proc.communicate(timeout=5)
-                detail = err[-2000:].decode("utf-8", "replace").strip()
+                self.proc.wait(timeout=5)
+                assert self.stderr is not None
+                self.stderr.seek(max(0, self.stderr.seek(0, os.SEEK_END) - 2000))
+                detail = self.stderr.read().decode("utf-8", "replace").strip()
             except (subprocess.TimeoutExpired, ValueError, OSError):
                 pass
         self.close()
         msg = f"git cat-file {what}"
-        raise GitError(f"{msg}: {_CONTROL.sub('?', detail)}" if detail else msg)
+        return GitError(f"{msg}: {_CONTROL.sub('?', detail)}" if detail else msg)
 
     def close(self) -> None:
         proc, self.proc = self.proc, None
@@ -258,9 +265,11 @@ class _BatchProcess:
         except (OSError, subprocess.TimeoutExpired):
             proc.kill()
             proc.wait()
-        for stream in (proc.stdout, proc.stderr):
-            if stream is not None:
-                stream.close()
+        if proc.stdout is not None:
+            proc.stdout.close()
+        if self.stderr is not None:
+            self.stderr.close()
+            self.stderr = None
 
 
 class _CatFile:
@@ -490,11 +499,14 @@ class GitRepo:
         prefix = prefix.lower()
         if not _SHORT_SHA.match(prefix):
             return ShortSha("unknown")
-        answer = self._info([f"{prefix}^{{commit}}"], memo=False)[0]
-        if answer == "ambiguous":
+        # ``X^{commit}`` resolves X among commit-ish objects only; when that
+        # fails, the bare prefix says whether several objects share it.  Were
+        # only one of them a commit, the first question would have found it.
+        peeled, bare = self._info([f"{prefix}^{{commit}}", prefix], memo=False)
+        if isinstance(peeled, _Info) and peeled.type == "commit":
+            return ShortSha("unique", peeled.oid)
+        if bare == "ambiguous":
             return ShortSha("ambiguous")
-        if isinstance(answer, _Info) and answer.type == "commit":
-            return ShortSha("unique", answer.oid)
         return ShortSha("unknown")
 
     def has_commit(self, sha: str) -> bool:
@@ -592,8 +604,9 @@ class GitRepo:
         return got[1]
 
     # history ---------------------------------------------------------------------------------
-    def _git_cmd(self, args: list[str], max_bytes: int = MAX_OUTPUT) -> bytes:
-        return _run([self._git, *_QUIET_CONFIG, *args], self._env, self._cwd, self.timeout, max_bytes)
+    def _git_cmd(self, args: list[str], max_bytes: int | None = None) -> bytes:
+        cap = MAX_OUTPUT if max_bytes is None else max_bytes
+        return _run([self._git, *_QUIET_CONFIG, *args], self._env, self._cwd, self.timeout, cap)
 
     def _commit(self, rev: str) -> str:
         sha = self.resolve(rev)
