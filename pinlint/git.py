@@ -35,6 +35,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from typing import IO, Literal, NamedTuple
 
 import git as gitpython  # GitPython: repository discovery and the git executable
@@ -622,24 +623,40 @@ class GitRepo:
         the newest ``limit`` and the total.  After a squash or rebase merge the
         build commit is not an ancestor of ``until``: the list then also holds
         the merged commit itself, the one that brought the build's change in.
-        Raises ``UnknownCommit`` when either end is not a local commit."""
+        One ``git log`` process, subjects truncated by git itself so the output
+        stays bounded.  Raises ``UnknownCommit`` when either end is not a local
+        commit."""
         since, head = self._commit(since_exclusive), self._commit(until)
         spec = self._pathspec(paths)
-        total = self._git_cmd(["rev-list", "--count", f"{since}..{head}", "--", *spec], 1024)
         log = self._git_cmd(
-            ["log", "--no-color", "-z", f"--max-count={max(0, limit)}", "--format=%H %s", f"{since}..{head}",
-             "--", *spec]
+            ["log", "--no-color", "-z", f"--format=%H %<({MAX_SUBJECT},trunc)%s", f"{since}..{head}", "--", *spec]
         )
         commits = []
         for record in log.decode("utf-8", "replace").split("\0"):
             sha, _, subject = record.strip("\n").partition(" ")
             if is_full_sha(sha):
-                commits.append((sha, _clean_subject(subject)))
-        try:
-            count = int(total.strip() or b"0")
-        except ValueError:
-            raise GitError(f"git rev-list --count printed {total[:80]!r}") from None
-        return TouchingCommits(tuple(commits), max(count, len(commits)))
+                commits.append((sha, _clean_subject(subject.rstrip(" "))))
+        return TouchingCommits(tuple(commits[: max(0, limit)]), len(commits))
+
+    def commits_touching_many(
+        self, requests: Iterable[tuple[Iterable[str], str]], until: str = "HEAD", *, limit: int = 10,
+        workers: int | None = None,
+    ) -> list[TouchingCommits | UnknownCommit | GitError]:
+        """``commits_touching(paths, since, until)`` for each ``(paths, since)``,
+        run concurrently (one process each, ``workers`` at a time: default the
+        CPU count); each result or the error it raised, in order."""
+        todo = [(list(paths), since) for paths, since in requests]
+
+        def one(item: tuple[list[str], str]) -> TouchingCommits | UnknownCommit | GitError:
+            try:
+                return self.commits_touching(item[0], item[1], until, limit=limit)
+            except (UnknownCommit, GitError) as e:
+                return e
+
+        if len(todo) <= 1:
+            return [one(item) for item in todo]
+        with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 2, thread_name_prefix="pinlint-git") as pool:
+            return list(pool.map(one, todo))
 
     def newest_commit_touching(self, paths: Iterable[str], at_or_before_rev: str) -> str | None:
         """The newest commit at or before ``at_or_before_rev`` that changed any

@@ -322,6 +322,15 @@ def test_commits_touching_lists_newest_first_bounded_with_total(origin: Repo) ->
             repo.commits_touching(["apps/web"], "f" * 40)
 
 
+def test_commits_touching_many_answers_each_request_in_order(origin: Repo, linear: dict[str, str]) -> None:
+    with opened(origin) as repo:
+        results = repo.commits_touching_many(
+            [(["apps/web"], linear["A"]), (["apps/api"], linear["A"]), (["apps/web"], "9" * 40),
+             (["apps/web"], linear["C"])], linear["D"], workers=2)
+    assert [r.total if isinstance(r, pgit.TouchingCommits) else type(r) for r in results] == [2, 1, UnknownCommit, 1]
+    assert [s for _, s in results[0].commits] == ["Revert web: v2", "web: v2"]  # type: ignore[union-attr]
+
+
 def test_commit_subjects_are_untrusted_text(origin: Repo) -> None:
     built = origin.commit("base", {"a": "1\n"})
     origin.commit("evil \x1b]8;;http://x\x07 subject " + "y" * 500, {"a": "2\n"})
@@ -482,7 +491,7 @@ def test_a_hanging_cat_file_costs_the_timeout_not_the_run(origin: Repo, linear: 
 
 
 def test_a_hanging_history_command_times_out(origin: Repo, linear: dict[str, str], fake_git: Path) -> None:
-    _wrapper(fake_git, "rev-list", "exec sleep 30")
+    _wrapper(fake_git, "log", "exec sleep 30")
     with GitRepo(str(origin.path), timeout=0.5, batch_command=True) as repo:
         started = time.monotonic()
         with pytest.raises(GitError, match="did not finish within 0.5 s"):
