@@ -1,7 +1,8 @@
 """Load YAML into plain Python containers that remember where they came from.
 
-libyaml (through ruamel.yaml.clib) scans and parses; this module composes its
-event stream into ``YMap`` (a dict), ``YSeq`` (a list) and ``YStr`` (a str)
+libyaml (through ruamel.yaml.clib) scans and parses; without the C extension
+ruamel.yaml's pure-Python parser produces the same events, only slower.  This
+module composes the event stream into ``YMap`` (a dict), ``YSeq`` (a list) and ``YStr`` (a str)
 that carry their source position.  Locators can then walk documents like
 ordinary data and still know the exact characters of every scalar.
 
@@ -12,9 +13,9 @@ All scalars stay strings (no implicit typing): ``tag: 1.10`` is ``"1.10"``.
 """
 from __future__ import annotations
 
-from typing import Iterator, NamedTuple, Union
+from typing import Any, Callable, Iterator, NamedTuple, Union
 
-from _ruamel_yaml import CParser
+from ruamel.yaml import YAML, CParser  # CParser is None without ruamel.yaml.clib
 from ruamel.yaml import events as ev
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
@@ -85,9 +86,17 @@ def load_all(text: str, limits: Limits = Limits()) -> list[Node | None]:
         raise YamlError(f"invalid YAML: {str(exc).splitlines()[0]}") from None
 
 
+def _event_source(text: str) -> Callable[[], Any]:
+    """A function returning the next parser event of ``text``."""
+    if CParser is not None:
+        return CParser(text).get_event
+    # Same events, same marks (character offsets), same limits: composition
+    # below does not depend on where the events come from.
+    return YAML(typ="safe", pure=True).parse(text).__next__
+
+
 def _compose(text: str, limits: Limits) -> Iterator[Node | None]:
-    parser = CParser(text)
-    get = parser.get_event
+    get = _event_source(text)
     get()  # StreamStart
     max_depth = limits.max_depth
     max_alias = limits.max_alias_nodes
