@@ -10,7 +10,6 @@ typed ``Config`` and the run's shared ``Services``.
 """
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -97,7 +96,7 @@ class Services:
         """None when ``need`` can be met, else why not (for the skipped list)."""
         if need in ("registry", "git") and self.offline:
             return "--offline"  # the git checks read build-commit evidence from the registry
-        if need == "git" and (self.root is None or not os.path.exists(os.path.join(self.root, ".git"))):
+        if need == "git" and self.git is None:
             return "not in a git repository"
         return None
 
