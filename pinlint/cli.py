@@ -46,7 +46,11 @@ def _lint_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--diff", action="store_true", help="with --fix: print a unified diff, write nothing")
     p.add_argument("--refresh", action="store_true", help="with --fix: also re-pin refs whose tag moved")
     p.add_argument("--offline", action="store_true", help="no registry access; registry rules are skipped")
-    p.add_argument("--base", metavar="REF", help="pre-merge mode: judge the change REF..HEAD")
+    p.add_argument("--base", metavar="REF",
+                   help="pre-merge mode: judge only the files the change REF...HEAD touches, add PIN031, "
+                        "read the policy from REF")
+    p.add_argument("--policy-from-head", action="store_true",
+                   help="with --base: read .pinlint.yaml from the working tree instead of from REF")
     p.add_argument("--format", choices=FORMATS, default="text")
     p.add_argument("--output", metavar="FILE", help="write the report to FILE instead of stdout")
     p.add_argument("--select", type=_csv, default=(), metavar="RULES", help="only these rules (ids, names, prefixes)")
@@ -116,8 +120,13 @@ def _lint(args: argparse.Namespace) -> int:
         _usage_exit("pinlint", "--diff needs --fix")
     if args.refresh and not args.fix:
         _usage_exit("pinlint", "--refresh needs --fix")
-    if args.fix or args.base:
-        _usage_exit("pinlint", f"{'--fix' if args.fix else '--base'} is not available in this version yet")
+    if args.fix:
+        _usage_exit("pinlint", "--fix is not available in this version yet")
+    if args.policy_from_head and not args.base:
+        _usage_exit("pinlint", "--policy-from-head needs --base")
+    if args.policy_from_head:
+        sys.stderr.write(f"pinlint: --policy-from-head: the policy comes from the working tree (HEAD), "
+                         f"not from {args.base}; the change under review can weaken its own gate\n")
     progress = not (args.no_progress or args.quiet) and sys.stderr.isatty() and not os.environ.get("CI")
     opts = engine.Options(
         paths=tuple(args.paths),
@@ -128,6 +137,8 @@ def _lint(args: argparse.Namespace) -> int:
         strict=args.strict,
         jobs=args.jobs,
         progress=progress,
+        base=args.base,
+        policy_from_head=args.policy_from_head,
     )
     result = engine.run(opts)
     _render(result.report, args.format, args.output, args.quiet)

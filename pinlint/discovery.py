@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import errno
 import os
-from typing import Iterable, NamedTuple
+from collections.abc import Iterable
+from typing import NamedTuple
 
 from pinlint import globs
 from pinlint.formats import Classifier
@@ -66,7 +67,8 @@ def discover(root: str, paths: Iterable[str], classifier: Classifier, exclude: l
 
 
 class _Walker:
-    def __init__(self, root, real_root, classifier, exclude, include, files, problems):
+    def __init__(self, root: str, real_root: str, classifier: Classifier, exclude: list[str], include: list[str],
+                 files: dict[str, Candidate], problems: list[FileProblem]) -> None:
         self.root = root
         self.real_root = real_root
         self.classifier = classifier
@@ -147,7 +149,9 @@ class _Walker:
             if not _inside(target, self.real_root):
                 self.problems.append(FileProblem("PIN901", rel, "symlink leads out of the repository: not read"))
             elif target in self.seen_dirs or _inside(os.path.realpath(os.path.dirname(apath)), target):
-                self.problems.append(FileProblem("PIN901", rel, "symlink loop (points at a folder that contains it): not read"))
+                self.problems.append(
+                    FileProblem("PIN901", rel, "symlink loop (points at a folder that contains it): not read")
+                )
             else:
                 self.walk_dir(apath, rel)
         else:

@@ -13,13 +13,14 @@ from __future__ import annotations
 import datetime
 import os
 from collections.abc import Iterable, Sequence
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from pinlint import config as configmod
 from pinlint import includes, rulebook, selection, suppressions
 from pinlint.checks import Check, Hit, RunContext, Services, all_checks
 from pinlint.config import Config
 from pinlint.discovery import discover, find_root
+from pinlint.errors import ConfigError
 from pinlint.formats import Classifier
 from pinlint.locators import Locator, compile_locator
 from pinlint.model import FileProblem, Finding, LocatedRef, Report, RuleInfo, ScannedFile, Summary
@@ -27,6 +28,10 @@ from pinlint.scan import ScanSettings, scan
 from pinlint.selection import Selection
 from pinlint.tree import Tree, WorkTree
 from pinlint.yamldoc import Limits
+
+if TYPE_CHECKING:
+    from pinlint.change import BaseChange
+    from pinlint.git import GitRepo
 
 
 class Options(NamedTuple):
@@ -39,6 +44,8 @@ class Options(NamedTuple):
     jobs: int = 0
     progress: bool = False
     today: datetime.date | None = None
+    base: str | None = None  # --base REF: judge the change REF...HEAD
+    policy_from_head: bool = False  # --policy-from-head: the working tree's policy even with --base
 
 
 def builtin_locators() -> list[dict[str, object]]:
@@ -68,6 +75,51 @@ def load_settings(root: str, config_file: str | None) -> tuple[Config, tuple[Rul
     return configmod.load(path, known_rule_keys(rules)), rules
 
 
+def base_policy(root: str, base: Tree, config_file: str | None, rules: Sequence[RuleInfo]) -> Config:
+    """The policy as the base ref has it (``--base``): a pull request cannot
+    weaken its own gate.  ``--config FILE`` names the file inside the
+    repository; the base ref's version of it is read.  Defaults when the base
+    has none."""
+    if config_file is not None:
+        rel = os.path.relpath(os.path.abspath(config_file), root).replace(os.sep, "/")
+        if rel.startswith("../"):
+            raise ConfigError(f"--config {config_file}: with --base the policy is read from the base ref, "
+                              "so it must be a file inside the repository (or add --policy-from-head)")
+        names: tuple[str, ...] = (rel,)
+    else:
+        names = configmod.CONFIG_NAMES
+    for name in names:
+        try:
+            data = base.read(name, configmod.MAX_CONFIG_BYTES)
+        except ValueError:
+            raise ConfigError(f"invalid config: {base.label}:{name}: larger than "
+                              f"{configmod.MAX_CONFIG_BYTES // 1024} KB") from None
+        if data is not None:
+            return configmod.from_bytes(data, f"{base.label}:{name}", known_rule_keys(rules))
+    return Config()
+
+
+def _open_change(root: str, base: str) -> tuple[GitRepo, BaseChange]:
+    from pinlint.change import BaseChange
+    from pinlint.git import GitError, GitRepo, UnknownCommit
+
+    try:
+        repo = GitRepo.find(root)
+    except GitError as e:
+        raise ConfigError(f"--base {base}: {e}") from None
+    if repo is None:
+        raise ConfigError(f"--base {base}: {root} is not in a git repository")
+    if repo.resolve(base) is None:
+        repo.close()
+        raise ConfigError(f"--base {base}: no such commit, branch or tag in {repo.root or repo.git_dir} "
+                          "(in CI, fetch it: actions/checkout fetch-depth: 0)")
+    try:
+        return repo, BaseChange.between(repo, base)
+    except (GitError, UnknownCommit) as e:
+        repo.close()
+        raise ConfigError(f"--base {base}: {e}") from None
+
+
 class Run(NamedTuple):
     root: str
     config: Config
@@ -79,13 +131,23 @@ class Run(NamedTuple):
 def run(opts: Options) -> Run:
     start = opts.paths[0] if opts.paths else os.getcwd()
     root = find_root(start)
-    cfg, rules = load_settings(root, opts.config_file)
-    chosen = selection.decide(rules, cfg.rules, opts.select, opts.ignore)
+    repo, change = _open_change(root, opts.base) if opts.base else (None, None)
+    try:
+        rules = rulebook.load()
+        if change is not None and not opts.policy_from_head:
+            cfg = base_policy(root, change.merge_base, opts.config_file, rules)
+        else:
+            cfg, rules = load_settings(root, opts.config_file)
+    except BaseException:
+        if repo is not None:
+            repo.close()
+        raise
     tree = WorkTree(root)
-    scanned, problems, files = _scan(root, tree, cfg, opts)
-    refs = [ref for f in scanned for ref in f.refs]
     jobs = opts.jobs or os.cpu_count() or 1
-    with Services(cfg, tree, offline=opts.offline) as services:
+    with Services(cfg, tree, offline=opts.offline, root=root, git=repo, change=change) as services:
+        chosen = selection.decide(rules, cfg.rules, opts.select, opts.ignore)
+        scanned, problems, files = _scan(root, tree, cfg, opts, change)
+        refs = [ref for f in scanned for ref in f.refs]
         ctx = RunContext(cfg, root, services, jobs, opts.progress)
         hits, skipped = run_checks(all_checks(), refs, ctx, chosen)
     problems += [p for f in scanned for p in f.problems]
@@ -103,13 +165,18 @@ def run(opts: Options) -> Run:
     return Run(root, cfg, rules, report, tuple(scanned))
 
 
-def _scan(root: str, tree: Tree, cfg: Config, opts: Options) -> tuple[list[ScannedFile], list[FileProblem], int]:
+def _scan(
+    root: str, tree: Tree, cfg: Config, opts: Options, change: BaseChange | None
+) -> tuple[list[ScannedFile], list[FileProblem], int]:
     classifier = Classifier(root, {kind: list(patterns) for kind, patterns in cfg.kinds})
     paths = opts.paths or (root,)
     candidates, problems = discover(root, paths, classifier, list(cfg.exclude), list(cfg.include))
     lim = cfg.limits
     limits = Limits(lim.max_depth, lim.max_alias_nodes)
     candidates = includes.classify(tree, candidates, lim.max_file_size, limits)
+    if change is not None:  # --base: only the files the change touches are judged
+        candidates = [c for c in candidates if change.judged(c.relpath)]
+        problems = [p for p in problems if change.judged(p.path)]
     settings = ScanSettings(tuple(compile_locators(cfg)), limits, lim.max_file_size)
     scanned = scan(candidates, settings, opts.jobs or os.cpu_count() or 1)
     return scanned, problems, len(candidates) + len(problems)
@@ -130,7 +197,7 @@ def run_checks(
             skipped.extend(wanted)
             continue
         hits.extend(h for h in check.run(refs, ctx) if h.rule in chosen.severity)
-    return hits, sorted(skipped)
+    return hits, sorted(set(skipped))
 
 
 def to_findings(
@@ -140,7 +207,8 @@ def to_findings(
     out = []
     for hit in hits:
         ref = hit.ref
-        out.append(Finding(hit.rule, info[hit.rule].name, chosen.severity[hit.rule], ref.path, ref.span.line,
+        stamped = hit.severity or chosen.severity[hit.rule]
+        out.append(Finding(hit.rule, info[hit.rule].name, stamped, ref.path, ref.span.line,
                            ref.span.column, hit.message, ref, hit.fix, hit.edits))
     for p in problems:
         level = chosen.severity.get(p.rule)

@@ -8,9 +8,5 @@ class PinlintError(Exception):
     exit_code = 2
 
 
-class UsageError(PinlintError):
-    pass
-
-
 class ConfigError(PinlintError):
     """An invalid ``.pinlint.yaml`` (or user locator): exit 2, message names the key path."""

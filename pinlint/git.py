@@ -689,6 +689,22 @@ class GitRepo:
             ) from None
         return {p for p in out.decode("utf-8", "surrogateescape").split("\0") if p}
 
+    def merge_base(self, base: str, head: str = "HEAD") -> str:
+        """The commit ``head`` forked from ``base`` (what ``base...head`` diffs
+        against).  ``UnknownCommit`` for an unknown end; ``GitError`` when there
+        is none (unrelated histories, or a shallow clone cut above it)."""
+        b, h = self._commit(base), self._commit(head)
+        try:
+            out = self._git_cmd(["merge-base", b, h], 256).decode().strip()
+        except GitError as e:
+            raise GitError(
+                f"cannot find where {head} forked from {base} ({e}); "
+                "a shallow clone needs the history to the merge base (actions/checkout fetch-depth: 0)"
+            ) from None
+        if not is_full_sha(out):
+            raise GitError(f"{head} and {base} have no common history")
+        return out
+
     def is_shallow(self) -> bool:
         """Whether this is a shallow clone (so PIN032 can say ``git fetch --unshallow``)."""
         return self._git_cmd(["rev-parse", "--is-shallow-repository"], 64).strip() == b"true"

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import Iterable
+from collections.abc import Iterable
 
 
 @functools.lru_cache(maxsize=512)

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from typing import Iterable, NamedTuple
+from collections.abc import Iterable
+from typing import Any, NamedTuple
 
 from pinlint.formats.yamlrefs import parse_path
 
@@ -40,7 +41,7 @@ class Locator(NamedTuple):
         return words
 
 
-def compile_locator(spec: dict) -> Locator:
+def compile_locator(spec: dict[str, Any]) -> Locator:
     match = spec.get("match", {})
     return Locator(
         id=spec["id"],
@@ -52,7 +53,7 @@ def compile_locator(spec: dict) -> Locator:
     )
 
 
-def _as_list(value: object) -> list[str]:
+def _as_list(value: str | Iterable[str] | None) -> list[str]:
     if value is None:
         return []
     return [value] if isinstance(value, str) else list(value)

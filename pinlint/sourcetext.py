@@ -43,7 +43,7 @@ class SourceText:
         self._ascii = text.isascii()
 
     @classmethod
-    def from_bytes(cls, data: bytes) -> "SourceText":
+    def from_bytes(cls, data: bytes) -> SourceText:
         text, bom = decode(data)
         return cls(text, bom)
 
@@ -74,11 +74,3 @@ class SourceText:
         if line is None or column is None:
             line, column = self.position(start)
         return Span(self.byte_offset(start), self.byte_offset(end), line, column)
-
-    def line_text(self, line: int) -> str:
-        starts = self._starts()
-        if line < 1 or line > len(starts):
-            return ""
-        begin = starts[line - 1]
-        end = starts[line] - 1 if line < len(starts) else len(self.text)
-        return self.text[begin:end].rstrip("\r")

@@ -1,7 +1,8 @@
 """Load YAML into plain Python containers that remember where they came from.
 
-libyaml (through ruamel.yaml.clib) scans and parses; this module composes its
-event stream into ``YMap`` (a dict), ``YSeq`` (a list) and ``YStr`` (a str)
+libyaml (through ruamel.yaml.clib) scans and parses; without the C extension
+ruamel.yaml's pure-Python parser produces the same events, only slower.  This
+module composes the event stream into ``YMap`` (a dict), ``YSeq`` (a list) and ``YStr`` (a str)
 that carry their source position.  Locators can then walk documents like
 ordinary data and still know the exact characters of every scalar.
 
@@ -12,11 +13,19 @@ All scalars stay strings (no implicit typing): ``tag: 1.10`` is ``"1.10"``.
 """
 from __future__ import annotations
 
-from typing import Iterator, NamedTuple, Union
+from collections.abc import Callable, Iterator
+from typing import Any, NamedTuple, TypeAlias, final
 
-from _ruamel_yaml import CParser
+import ruamel.yaml
+from ruamel.yaml import YAML
 from ruamel.yaml import events as ev
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+# libyaml's parser, as ruamel.yaml exports it (``ruamel.yaml.CParser``, None
+# without ruamel.yaml.clib).  Read with getattr: ruamel.yaml imports the name
+# from its C extension without listing it in ``__all__``, so mypy --strict
+# does not count it as exported.
+CParser: Any = getattr(ruamel.yaml, "CParser", None)
 
 
 class YStr(str):
@@ -25,19 +34,38 @@ class YStr(str):
     plain, or one of ``'"|>``."""
 
     __slots__ = ("start", "end", "line", "col", "style")
+    start: int
+    end: int
+    line: int
+    col: int
+    style: str
 
 
-class YMap(dict):
-    """A mapping; ``keynodes`` maps each key to its ``YStr`` key node."""
+@final
+class YMap(dict[str, "Node"]):
+    """A mapping; ``keynodes`` maps each key to its ``YStr`` key node.  Keys are
+    ``YStr`` (typed ``str`` so that lookups with a plain string type-check)."""
 
     __slots__ = ("start", "end", "line", "col", "keynodes", "flow")
+    start: int
+    end: int
+    line: int
+    col: int
+    keynodes: dict[str, YStr]
+    flow: bool
 
 
-class YSeq(list):
+@final
+class YSeq(list["Node"]):
     __slots__ = ("start", "end", "line", "col", "flow")
+    start: int
+    end: int
+    line: int
+    col: int
+    flow: bool
 
 
-Node = Union[YStr, YMap, YSeq]
+Node: TypeAlias = YStr | YMap | YSeq
 
 _NULLS = frozenset(("", "~", "null", "Null", "NULL"))
 
@@ -71,7 +99,10 @@ _DOC_END = ev.DocumentEndEvent
 _STREAM_END = ev.StreamEndEvent
 
 
-def load_all(text: str, limits: Limits = Limits()) -> list[Node | None]:
+DEFAULT_LIMITS = Limits()
+
+
+def load_all(text: str, limits: Limits = DEFAULT_LIMITS) -> list[Node | None]:
     """Every document of a YAML stream; raises ``YamlError``."""
     try:
         return list(_compose(text, limits))
@@ -85,9 +116,18 @@ def load_all(text: str, limits: Limits = Limits()) -> list[Node | None]:
         raise YamlError(f"invalid YAML: {str(exc).splitlines()[0]}") from None
 
 
+def _event_source(text: str) -> Callable[[], Any]:
+    """A function returning the next parser event of ``text``.  Without the C
+    extension, ruamel.yaml's pure-Python parser gives the same events and marks
+    (character offsets), and composition below enforces the same limits."""
+    get: Callable[[], Any] = (
+        CParser(text).get_event if CParser is not None else YAML(typ="safe", pure=True).parse(text).__next__
+    )
+    return get
+
+
 def _compose(text: str, limits: Limits) -> Iterator[Node | None]:
-    parser = CParser(text)
-    get = parser.get_event
+    get = _event_source(text)
     get()  # StreamStart
     max_depth = limits.max_depth
     max_alias = limits.max_alias_nodes
@@ -99,8 +139,14 @@ def _compose(text: str, limits: Limits) -> Iterator[Node | None]:
         anchors: dict[str, Node] = {}
         sizes: dict[int, int] = {}
         open_anchors: set[str] = set()
-        # stack entries: [container, pending_key, anchor, node_count_at_start, merges]
-        stack: list[list] = []
+        # stack entries (lists, not objects: one per container, on the hot path):
+        # [container: YMap | YSeq, pending key: YStr | None, anchor: str | None,
+        #  node count at start: int, merges: list[Node] | None]
+        stack: list[list[Any]] = []
+        node: Node
+        container: YMap | YSeq
+        parent: YMap | YSeq
+        key: YStr
         root: Node | None = None
         created = 0  # nodes built from events
         expanded = 0  # nodes reached again through aliases
@@ -142,7 +188,7 @@ def _compose(text: str, limits: Limits) -> Iterator[Node | None]:
                     raise YamlError(f"nesting deeper than {max_depth:,} levels", m.line + 1, m.column + 1)
                 sm = event.start_mark
                 if cls is _MAP_START:
-                    container: Node = YMap()
+                    container = YMap()
                     container.keynodes = {}
                 else:
                     container = YSeq()
@@ -158,10 +204,10 @@ def _compose(text: str, limits: Limits) -> Iterator[Node | None]:
                 continue
             elif cls is _MAP_END or cls is _SEQ_END:
                 frame = stack.pop()
-                node = frame[0]
-                node.end = event.end_mark.index
-                if frame[4]:
-                    _apply_merges(node, frame[4])
+                node = container = frame[0]
+                container.end = event.end_mark.index
+                if frame[4] and type(container) is YMap:  # only mappings collect merges
+                    _apply_merges(container, frame[4])
                 if frame[2] is not None:
                     open_anchors.discard(frame[2])
                     sizes[id(node)] = created + expanded - frame[3] + 1
@@ -190,7 +236,7 @@ def _compose(text: str, limits: Limits) -> Iterator[Node | None]:
         yield root
 
 
-def _apply_merges(node: YMap, merges: list) -> None:
+def _apply_merges(node: YMap, merges: list[Node]) -> None:
     """YAML merge keys (``<<: *base``): explicit keys win, earlier merges win."""
     for merged in merges:
         for item in merged if isinstance(merged, YSeq) else (merged,):

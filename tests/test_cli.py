@@ -40,7 +40,8 @@ def test_json_report_shape_and_exit_1(tmp_path: Path) -> None:
     assert report["refs"][1]["pinned"] is True
     assert report["summary"] == {
         "files": 2, "refs": 2, "errors": 1, "warnings": 0,
-        "skipped_checks": ["PIN010", "PIN011", "PIN012", "PIN013", "PIN019"],
+        "skipped_checks": ["PIN010", "PIN011", "PIN012", "PIN013", "PIN019",
+                           "PIN020", "PIN021", "PIN030", "PIN031", "PIN032"],
     }
 
 

@@ -10,6 +10,7 @@ typed ``Config`` and the run's shared ``Services``.
 """
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -18,34 +19,67 @@ from pinlint.model import Edit, LocatedRef
 from pinlint.tree import Tree
 
 if TYPE_CHECKING:
+    from pinlint.change import BaseChange
+    from pinlint.git import GitRepo
     from pinlint.registry.resolver import Resolver
 
 
 class Hit(NamedTuple):
     """One rule firing on one reference.  ``fix`` is the reference as it reads
     after ``edits`` (the byte edits ``--fix`` would make); both empty when the
-    hit has no fix."""
+    hit has no fix.  ``severity`` overrides the rule's configured severity for
+    this hit (``images[].require-provenance`` makes PIN021 an error)."""
 
     rule: str
     ref: LocatedRef
     message: str
     fix: str | None = None
     edits: tuple[Edit, ...] = ()
+    severity: str | None = None
 
 
 class Services:
     """What the engine provides to checks, built lazily and shared by all of
     them (and, after the checks, by the fixer): one registry ``Resolver`` with
-    its memo, cache and budget, and the ``Tree`` the files come from.
+    its memo, cache and budget; the ``GitRepo`` of the repository (one
+    ``cat-file`` process); the ``Tree`` the files come from; and in ``--base``
+    mode the ``BaseChange`` under review.
 
     ``close()`` releases whatever was built; the engine calls it.
     """
 
-    def __init__(self, config: Config, tree: Tree, *, offline: bool = False) -> None:
+    def __init__(
+        self,
+        config: Config,
+        tree: Tree,
+        *,
+        offline: bool = False,
+        root: str | None = None,
+        git: GitRepo | None = None,
+        change: BaseChange | None = None,
+    ) -> None:
         self.config = config
         self.tree = tree
         self.offline = offline
+        self.root = root
+        self.change = change
         self._resolver: Resolver | None = None
+        self._git = git
+        self._git_looked = git is not None
+
+    @property
+    def git(self) -> GitRepo | None:
+        """The repository the run's root is in (opened on first use), or None."""
+        if not self._git_looked:
+            self._git_looked = True
+            if self.root is not None:
+                from pinlint.git import GitError, GitRepo
+
+                try:
+                    self._git = GitRepo.find(self.root)
+                except GitError:
+                    self._git = None
+        return self._git
 
     @property
     def resolver(self) -> Resolver:
@@ -61,14 +95,19 @@ class Services:
 
     def available(self, need: str) -> str | None:
         """None when ``need`` can be met, else why not (for the skipped list)."""
-        if need == "registry" and self.offline:
-            return "--offline"
+        if need in ("registry", "git") and self.offline:
+            return "--offline"  # the git checks read build-commit evidence from the registry
+        if need == "git" and (self.root is None or not os.path.exists(os.path.join(self.root, ".git"))):
+            return "not in a git repository"
         return None
 
     def close(self) -> None:
         if self._resolver is not None:
             self._resolver.close()
             self._resolver = None
+        if self._git is not None:
+            self._git.close()
+            self._git = None
 
     def __enter__(self) -> Services:
         return self
@@ -100,6 +139,6 @@ class Check(NamedTuple):
 
 def all_checks() -> list[Check]:
     """Every check, in the order they run.  Explicit, so the list can be grepped."""
-    from pinlint.checks import offline, registry
+    from pinlint.checks import git, offline, registry
 
-    return [offline.CHECK, registry.CHECK]
+    return [offline.CHECK, registry.CHECK, git.CHECK]

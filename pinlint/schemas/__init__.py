@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Iterator
 from importlib import resources
-from typing import Any, Iterator
+from typing import Any
 
 import jsonschema
 from referencing import Registry, Resource
@@ -14,7 +15,8 @@ NAMES = ("config", "locator", "rule")
 
 @functools.cache
 def load(name: str) -> dict[str, Any]:
-    return json.loads(resources.files(__name__).joinpath(f"{name}.schema.json").read_text("utf-8"))
+    schema: dict[str, Any] = json.loads(resources.files(__name__).joinpath(f"{name}.schema.json").read_text("utf-8"))
+    return schema
 
 
 @functools.cache
@@ -47,6 +49,7 @@ def _message(error: jsonschema.ValidationError) -> str:
         extra = sorted(set(error.instance) - set(allowed))
         return f"unknown key {', '.join(map(repr, extra))} (allowed: {', '.join(allowed)})"
     if error.validator in ("oneOf", "anyOf") and error.context:
-        best = jsonschema.exceptions.best_match(error.context)
-        return best.message
-    return error.message
+        best: str = jsonschema.exceptions.best_match(error.context).message
+        return best
+    message: str = error.message  # jsonschema is untyped: name the type of what is returned
+    return message
