@@ -680,13 +680,18 @@ def test_offline_skips_the_git_checks_and_says_so(
     assert proxy.count() == 0 and proxy.accepts == 0
 
 
+@pytest.mark.parametrize("dot_git", [None, "empty folder"])
 def test_without_a_git_repository_the_git_checks_are_skipped(
-    tmp_path: Path, registry: RunningRegistry, repo: str
+    tmp_path: Path, registry: RunningRegistry, repo: str, dot_git: str | None
 ) -> None:
+    """No ``.git`` at all, or a ``.git`` that is not a repository (an empty
+    folder, as tests/helpers.make_repo makes): the root is found, git is not."""
     pusher = registry.pusher
     img = pusher.image(repo, "v1", content="no provenance")  # would be PIN021 with git
     folder = tmp_path / "plain"
     (folder / "k8s").mkdir(parents=True)
+    if dot_git:
+        (folder / ".git").mkdir()
     (folder / "k8s" / "web.yaml").write_text(deployment(f"{registry.address}/{repo}:v1@{img.digest}"))
     (folder / ".pinlint.yaml").write_text(
         policy(registry.address, [{"repository": f"{registry.address}/{repo}", "source": ["apps/web/"]}]))
@@ -802,7 +807,7 @@ def test_base_pin031_with_a_single_file_source_path(tmp_path: Path, registry: Ru
     pytest.param(lambda host, image: policy(host, [{"repository": image, "source": ["apps/web/"]}],
                                             "rules:\n  ignore: [PIN030]\n"), id="ignore-added"),
     pytest.param(lambda host, image: policy(host, [{"repository": image, "source": ["apps/web/"]}],
-                                            'rules:\n  per-path-ignores: {"k8s/**": [PIN03]}\n'),
+                                            'rules:\n  per-path-ignores: {"k8s/**": [PIN030]}\n'),
                  id="per-path-ignore-added"),
 ])
 def test_base_reads_the_policy_from_the_base_so_a_pr_cannot_weaken_its_gate(ops: GitOps, weakened) -> None:
@@ -829,7 +834,7 @@ def test_base_without_a_policy_file_applies_the_defaults(
     git = Repo.init(tmp_path / "gitops")
     git.commit("initial import", SOURCE)
     a = git.head()
-    ops = GitOps(git, proxy.address, registry.pusher, repo)
+    ops = GitOps(git, proxy.address, repo, registry.pusher)
     img = ops.build(a)
     git.git("checkout", "-q", "-b", "feature")
     ops.change(".pinlint.yaml", policy(ops.host, [{"repository": ops.image, "source": ["apps/web/"]}]),
