@@ -22,7 +22,7 @@ from pinlint.config import Config
 from pinlint.discovery import discover, find_root
 from pinlint.errors import ConfigError
 from pinlint.formats import Classifier
-from pinlint.locators import Locator, compile_locator
+from pinlint.locators import Locator, compile_all
 from pinlint.model import FileProblem, Finding, LocatedRef, Report, RuleInfo, ScannedFile, Summary
 from pinlint.scan import ScanSettings, scan
 from pinlint.selection import Selection
@@ -48,21 +48,8 @@ class Options(NamedTuple):
     policy_from_head: bool = False  # --policy-from-head: the working tree's policy even with --base
 
 
-def builtin_locators() -> list[dict[str, object]]:
-    from ruamel.yaml import YAML
-
-    folder = os.path.join(rulebook.default_rules_dir(), "locators")
-    out: list[dict[str, object]] = []
-    yaml = YAML(typ="safe", pure=True)
-    for name in sorted(os.listdir(folder)):
-        if name.endswith(".yaml"):
-            with open(os.path.join(folder, name), encoding="utf-8") as f:
-                out.extend(yaml.load(f)["locators"])
-    return out
-
-
 def compile_locators(cfg: Config) -> list[Locator]:
-    return [compile_locator(spec) for spec in [*builtin_locators(), *cfg.locators]]
+    return compile_all(cfg.locators)
 
 
 def known_rule_keys(rules: Sequence[RuleInfo]) -> set[str]:

@@ -11,8 +11,9 @@ A locator matches documents by ``apiVersion``/``kind`` globs and names
 from __future__ import annotations
 
 import fnmatch
+import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any, NamedTuple
 
 from pinlint.formats.yamlrefs import parse_path
@@ -39,6 +40,27 @@ class Locator(NamedTuple):
         if self.podspecs:
             words.add("image")
         return words
+
+
+def builtin_specs() -> list[dict[str, Any]]:
+    """The shipped locators, ``rules/locators/*.yaml`` (``pinlint/_rules`` in a wheel)."""
+    from ruamel.yaml import YAML
+
+    from pinlint.rulebook import default_rules_dir
+
+    folder = os.path.join(default_rules_dir(), "locators")
+    out: list[dict[str, Any]] = []
+    yaml = YAML(typ="safe", pure=True)
+    for name in sorted(os.listdir(folder)):
+        if name.endswith(".yaml"):
+            with open(os.path.join(folder, name), encoding="utf-8") as f:
+                out.extend(yaml.load(f)["locators"])
+    return out
+
+
+def compile_all(user_specs: Iterable[Mapping[str, Any]]) -> list[Locator]:
+    """The built-in locators followed by the user's (already validated) ones."""
+    return [compile_locator(dict(spec)) for spec in [*builtin_specs(), *user_specs]]
 
 
 def compile_locator(spec: dict[str, Any]) -> Locator:

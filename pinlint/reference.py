@@ -8,7 +8,7 @@ each outcome into the right rule without exception handling.
 from __future__ import annotations
 
 import re
-from typing import NamedTuple, Union
+from typing import NamedTuple
 
 DEFAULT_REGISTRY = "docker.io"
 _LEGACY_REGISTRIES = {"index.docker.io", "registry-1.docker.io"}
@@ -82,7 +82,7 @@ class Invalid(NamedTuple):
     reason: str
 
 
-Parsed = Union[ImageRef, Placeholder, Templated, Invalid]
+Parsed = ImageRef | Placeholder | Templated | Invalid
 
 
 def is_templated(text: str) -> bool:
@@ -160,21 +160,3 @@ def digest_problem(digest: str) -> str | None:
     if len(hexpart) != want:
         return f"{algo} digest has {len(hexpart)} hex characters, expected {want}"
     return None
-
-
-def with_digest(text: str, digest: str, *, style: str = "tag-and-digest") -> str:
-    """The pinned form of a written reference: ``name:tag@digest`` (implicit
-    ``latest`` made explicit) or, with ``digest-only``, ``name@digest``."""
-    parsed = parse(text)
-    if isinstance(parsed, Placeholder):
-        base = parsed.name
-    else:
-        base = text.split("@", 1)[0]
-    slash, colon = base.rfind("/"), base.rfind(":")
-    has_tag = colon > slash
-    if style == "digest-only":
-        name = base[:colon] if has_tag else base
-        return f"{name}@{digest}"
-    if not has_tag:
-        base += ":latest"
-    return f"{base}@{digest}"

@@ -2,7 +2,9 @@ from __future__ import annotations
 
 import pytest
 
-from pinlint.reference import ImageRef, Invalid, Placeholder, Templated, parse, with_digest
+from pinlint.formats.edits import pinned_text
+from pinlint.model import LocatedRef, Span
+from pinlint.reference import ImageRef, Invalid, Placeholder, Templated, parse
 
 D = "sha256:" + "a" * 64
 
@@ -81,7 +83,15 @@ def test_placeholders(text: str, rev: str, name: str) -> None:
         ("nginx:1.25", "digest-only", f"nginx@{D}"),
         ("localhost:5000/app:1", "digest-only", f"localhost:5000/app@{D}"),
         ("nginx:1.25@sha256:" + "0" * 64, "tag-and-digest", f"nginx:1.25@{D}"),
+        ("ghcr.io/acme/app@git:HEAD", "tag-and-digest", f"ghcr.io/acme/app:latest@{D}"),
     ],
 )
-def test_with_digest(text: str, style: str, expected: str) -> None:
-    assert with_digest(text, D, style=style) == expected
+def test_pinned_text(text: str, style: str, expected: str) -> None:
+    ref = LocatedRef("a.yaml", "kubernetes", text, Span(0, len(text), 1, 1))
+    assert pinned_text(ref, D, style) == expected
+
+
+def test_pinned_text_of_a_resolved_placeholder_writes_its_tag() -> None:
+    ref = LocatedRef("a.yaml", "kubernetes", "ghcr.io/acme/app@git:main", Span(0, 25, 1, 1))
+    assert pinned_text(ref, D, "tag-and-digest", tag="git-abc") == f"ghcr.io/acme/app:git-abc@{D}"
+    assert pinned_text(LocatedRef("a", "kubernetes", "${X}", Span(0, 4, 1, 1)), D, "tag-and-digest") is None

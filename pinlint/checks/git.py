@@ -102,7 +102,9 @@ def _build_commit(repo: GitRepo, found: evidence.Evidence, image: ImageRef) -> t
     return commit, None
 
 
-def _stale(repo: GitRepo, head: str, build: str, mapping: ImageMapping, image: ImageRef, source: str) -> _Verdict | None:
+def _stale(
+    repo: GitRepo, head: str, build: str, mapping: ImageMapping, image: ImageRef, source: str
+) -> _Verdict | None:
     changed = repo.differing_paths(build, head, mapping.source)
     if not changed:
         return None
@@ -200,9 +202,10 @@ def run(refs: Sequence[LocatedRef], ctx: RunContext) -> Iterable[Hit]:
         for v in verdicts[job]:
             hits.append(Hit(v.rule, ref, v.message, severity=v.severity))
         if change is not None and change.edits_pin(ref) and change.touches(job.mapping.source):
+            edited = _paths(change.touched(job.mapping.source))
             hits.append(Hit(
                 "PIN031", ref,
-                f"this change pins {ref.text} and also edits its source ({_paths(change.touched(job.mapping.source))}): "
+                f"this change pins {ref.text} and also edits its source ({edited}): "
                 "the pinned image cannot have been built from the merged source; pin it after the source merges",
             ))
     return hits

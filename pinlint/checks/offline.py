@@ -15,7 +15,8 @@ def run(refs: Sequence[LocatedRef], ctx: RunContext) -> Iterator[Hit]:
         if ref.templated:
             yield Hit("PIN004", ref, f"{ref.text!r} is a template or variable expression; its pinning cannot be judged")
         elif isinstance(parsed, Placeholder):
-            yield Hit("PIN002", ref, f"placeholder {ref.text!r} must be resolved to a digest before merge (pinlint --fix)")
+            yield Hit("PIN002", ref,
+                      f"placeholder {ref.text!r} must be resolved to a digest before merge (pinlint --fix)")
         elif isinstance(parsed, Invalid):
             yield Hit("PIN003", ref, f"{ref.text!r} is not a valid image reference: {parsed.reason}")
         elif isinstance(parsed, ImageRef) and not parsed.pinned:

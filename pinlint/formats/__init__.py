@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import re
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 from pinlint import globs
 from pinlint.formats import (
@@ -100,10 +100,7 @@ class Classifier:
 
     def _in_chart_templates(self, reldir: str) -> bool:
         parts = reldir.split("/") if reldir else []
-        for i, part in enumerate(parts):
-            if part == "templates" and self._is_chart_dir("/".join(parts[:i])):
-                return True
-        return False
+        return any(part == "templates" and self._is_chart_dir("/".join(parts[:i])) for i, part in enumerate(parts))
 
 
 def kubernetes_keywords(locators: Sequence[Locator]) -> tuple[str, ...]:

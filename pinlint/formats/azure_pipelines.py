@@ -14,7 +14,7 @@ the documented way to take a container from a matrix) are templated refs.
 """
 from __future__ import annotations
 
-from typing import Iterator, Sequence
+from collections.abc import Iterator, Sequence
 
 from pinlint.formats.yamlrefs import get_str, parse_path, scalar_ref, walk
 from pinlint.model import LocatedRef

@@ -1,7 +1,7 @@
 """docker-compose files: ``services.*.image``."""
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from pinlint.formats.yamlrefs import scalar_ref, walk
 from pinlint.model import LocatedRef

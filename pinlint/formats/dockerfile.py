@@ -37,7 +37,8 @@ from __future__ import annotations
 import bisect
 import json
 import re
-from typing import Callable, NamedTuple
+from collections.abc import Callable
+from typing import NamedTuple
 
 from pinlint.formats.edits import PlannedFix, exact_plan, pinned_text
 from pinlint.model import Edit, LocatedRef, Span
@@ -340,7 +341,7 @@ def _keyword(text: str, at: int) -> tuple[str, int]:
 
 def _shell_words(text: str, at: int, escape: str) -> list[tuple[int, int]]:
     """Ranges of whitespace-separated words, quotes and escapes kept inside a word."""
-    words = []
+    words: list[tuple[int, int]] = []
     n = len(text)
     while True:
         while at < n and text[at].isspace():
@@ -374,7 +375,7 @@ def _word_end(text: str, at: int, escape: str) -> int:
 
 def _flags(text: str, at: int) -> tuple[list[_Flag], int]:
     """Leading ``--name[=value]`` flags and the offset where the arguments start."""
-    flags = []
+    flags: list[_Flag] = []
     n = len(text)
     while True:
         while at < n and text[at].isspace():
@@ -394,7 +395,7 @@ def _flags(text: str, at: int) -> tuple[list[_Flag], int]:
 
 def _fields(text: str, at: int) -> list[tuple[int, int]]:
     """Ranges of the arguments as BuildKit splits ``FROM``: on whitespace, quotes ignored."""
-    out = []
+    out: list[tuple[int, int]] = []
     n = len(text)
     while True:
         while at < n and text[at] in _FIELD_SPACE:

@@ -10,7 +10,7 @@
 """
 from __future__ import annotations
 
-from typing import Iterator, Sequence
+from collections.abc import Iterator, Sequence
 
 from pinlint.formats.yamlrefs import parse_path, scalar_ref, walk
 from pinlint.model import LocatedRef

@@ -12,7 +12,7 @@ without images.
 """
 from __future__ import annotations
 
-from typing import Iterator, Sequence
+from collections.abc import Iterator, Sequence
 
 from pinlint.formats.yamlrefs import scalar_ref
 from pinlint.model import LocatedRef

@@ -3,7 +3,7 @@ declarative locators), ``List`` items, Argo CD Applications, and a
 PodSpec-shaped fallback for CRDs no locator knows."""
 from __future__ import annotations
 
-from typing import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 from pinlint.formats.yamlrefs import scalar_ref, walk
 from pinlint.locators import CONTAINER_LISTS, Locator, find
@@ -103,7 +103,7 @@ def _argocd(path: str, source: SourceText, doc: YMap, label: str) -> Iterator[Lo
     for spec, where in roots:
         if not isinstance(spec, YMap):
             continue
-        sources = [(spec.get("source"), f"{where}.source")]
+        sources: list[tuple[object, str]] = [(spec.get("source"), f"{where}.source")]
         if isinstance(spec.get("sources"), YSeq):
             sources += [(s, f"{where}.sources[{n}]") for n, s in enumerate(spec["sources"])]
         for src, src_where in sources:

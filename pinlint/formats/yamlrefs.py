@@ -1,7 +1,7 @@
 """Turning YAML scalars into located references, shared by the YAML formats."""
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from pinlint.model import LocatedRef, Span
 from pinlint.sourcetext import SourceText
@@ -53,6 +53,7 @@ def _walk(node: object, path: tuple[str, ...], i: int, where: str) -> Iterator[t
     step = path[i]
     items = step.endswith("[]")
     key = step[:-2] if items else step
+    children: list[tuple[object, str]]
     if key:
         if not isinstance(node, YMap):
             return
