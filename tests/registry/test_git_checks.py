@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[2]
 REVISION = "org.opencontainers.image.revision"
 REGISTRY_RULES = ["PIN010", "PIN011", "PIN012", "PIN013", "PIN019"]
 GIT_RULES = ["PIN020", "PIN021", "PIN030", "PIN031", "PIN032"]
-SOURCE = {
+SOURCE: dict[str, str | bytes | None] = {
     "apps/web/Dockerfile": "FROM scratch\nCOPY main.py /\n",
     "apps/web/main.py": "print('hello')\n",
     "apps/web/requirements.txt": "flask==3.0.0\n",
