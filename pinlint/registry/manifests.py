@@ -9,14 +9,10 @@ import hashlib
 import json
 from typing import Any, NamedTuple
 
-import oras.defaults
+from pinlint.registry.orasadapter import DOCKER_LIST, DOCKER_MANIFEST, MANIFEST_TYPES, OCI_INDEX, OCI_MANIFEST
 
-OCI_MANIFEST = oras.defaults.default_manifest_media_type
-OCI_INDEX = oras.defaults.default_index_media_type
-DOCKER_MANIFEST = oras.defaults.docker_manifest_media_type
-DOCKER_LIST = oras.defaults.docker_manifest_list_media_type
 INDEX_TYPES = frozenset({OCI_INDEX, DOCKER_LIST})
-ACCEPT = ", ".join(oras.defaults.default_manifest_accepted_media_types)
+ACCEPT = ", ".join(MANIFEST_TYPES)
 MAX_MANIFEST_BYTES = 4 * 1024 * 1024  # the distribution spec's recommended limit
 
 

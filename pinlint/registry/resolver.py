@@ -29,7 +29,7 @@ from pinlint import reference
 from pinlint.reference import ImageRef
 from pinlint.registry import manifests
 from pinlint.registry.cache import DiskCache
-from pinlint.registry.client import OrasClient, RunState
+from pinlint.registry.client import HostClient, Reply, RunState
 from pinlint.registry.credentials import DockerCredentials
 from pinlint.registry.errors import NotAllowed, NotFound, RegistryError, Unavailable
 from pinlint.registry.hosts import Endpoint, HostPolicy
@@ -80,7 +80,7 @@ class Resolver:
             read_timeout=settings.read_timeout,
             pool_size=max(1, settings.connections_per_host),
         )
-        self._clients: dict[str, OrasClient] = {}
+        self._clients: dict[str, HostClient] = {}
         self._lock = threading.Lock()
         self._memo = Memo()
 
@@ -97,10 +97,6 @@ class Resolver:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    @property
-    def requests_sent(self) -> int:
-        return self.state.requests
-
     # hosts -------------------------------------------------------------------
     def endpoint(self, registry: str) -> Endpoint:
         return self.policy.endpoint(registry)
@@ -116,12 +112,12 @@ class Resolver:
             raise NotAllowed(image.registry, refusal)
         return image
 
-    def _client(self, image: ImageRef) -> OrasClient:
+    def _client(self, image: ImageRef) -> HostClient:
         endpoint = self.endpoint(image.registry)
         with self._lock:
             client = self._clients.get(endpoint.host)
             if client is None:
-                client = OrasClient(endpoint, self.session, self.credentials, self.policy, self.state)
+                client = HostClient(endpoint, self.session, self.credentials, self.policy, self.state)
                 self._clients[endpoint.host] = client
             return client
 
@@ -139,13 +135,15 @@ class Resolver:
 
     def _resolve_tag(self, image: ImageRef, tag: str, key: str) -> TagInfo:
         client = self._client(image)
-        response = client.do_request(client.manifest_url(image.repository, tag), "HEAD", headers={"Accept": ACCEPT})
+        response = client.request(
+            client.manifest_url(image.repository, tag), "HEAD", headers={"Accept": ACCEPT}
+        )
         self._expect_found(response, client, image, f"tag {tag}")
         digest = response.headers.get("Docker-Content-Digest", "")
         media_type = _media_type(response)
         if reference.digest_problem(digest) is not None:
             # the registry does not say (it need not): fetch and hash the manifest
-            response = client.do_request(
+            response = client.request(
                 client.manifest_url(image.repository, tag), "GET", headers={"Accept": ACCEPT},
                 max_bytes=manifests.MAX_MANIFEST_BYTES,
             )
@@ -171,7 +169,9 @@ class Resolver:
 
     def _exists(self, image: ImageRef, digest: str, key: str) -> bool:
         client = self._client(image)
-        response = client.do_request(client.manifest_url(image.repository, digest), "HEAD", headers={"Accept": ACCEPT})
+        response = client.request(
+            client.manifest_url(image.repository, digest), "HEAD", headers={"Accept": ACCEPT}
+        )
         if response.status_code == 404:
             return False
         self._expect_found(response, client, image, digest)
@@ -200,7 +200,7 @@ class Resolver:
 
     def _manifest(self, image: ImageRef, digest: str, key: str) -> Manifest:
         client = self._client(image)
-        response = client.do_request(
+        response = client.request(
             client.manifest_url(image.repository, digest), "GET", headers={"Accept": ACCEPT},
             max_bytes=manifests.MAX_MANIFEST_BYTES,
         )
@@ -253,7 +253,7 @@ class Resolver:
 
     def _blob(self, image: ImageRef, digest: str, key: str) -> bytes:
         client = self._client(image)
-        response = client.do_request(client.blob_url(image.repository, digest), "GET")
+        response = client.request(client.blob_url(image.repository, digest), "GET")
         self._expect_found(response, client, image, digest)
         if not manifests.matches_digest(response.content, digest):
             raise Unavailable(
@@ -265,17 +265,12 @@ class Resolver:
         return response.content
 
     def list_tags(self, image: ImageRef | str) -> tuple[str, ...]:
-        """Every tag of the repository (follows ``Link`` pagination via oras)."""
+        """Every tag of the repository (follows ``Link`` pagination, bounded)."""
         image = self._allowed(image)
         return self._memo.get(("tags", image.name), lambda: self._list_tags(image))
 
     def _list_tags(self, image: ImageRef) -> tuple[str, ...]:
-        client = self._client(image)
-        try:
-            return tuple(client.get_tags(client.container(image.repository)))
-        except ValueError as e:  # oras' _check_200_response
-            label = client.endpoint.label
-            raise Unavailable(label, f"registry {label} refused to list the tags of {image.name}: {e}") from None
+        return tuple(self._client(image).list_tags(image.repository))
 
     def tags_pointing_at(self, image: ImageRef | str, digest: str, pattern: str = "*") -> tuple[str, ...]:
         """Tags matching the glob ``pattern`` (``git-*``) that resolve to ``digest``."""
@@ -320,7 +315,7 @@ class Resolver:
             return list(pool.map(call, todo))
 
     # helpers -------------------------------------------------------------------------
-    def _expect_found(self, response: Any, client: OrasClient, image: ImageRef, what: str) -> None:
+    def _expect_found(self, response: Any, client: HostClient, image: ImageRef, what: str) -> None:
         status = response.status_code
         label = client.endpoint.label
         if status == 200:
@@ -331,7 +326,7 @@ class Resolver:
             raise Unavailable(label, self._auth_message(client, image, status))
         raise Unavailable(label, f"registry {label} answered HTTP {status} for {image.name} ({what})")
 
-    def _auth_message(self, client: OrasClient, image: ImageRef, status: int) -> str:
+    def _auth_message(self, client: HostClient, image: ImageRef, status: int) -> str:
         label = client.endpoint.label
         cred = client.auth.credential
         if cred is None:
@@ -340,7 +335,7 @@ class Resolver:
             how = f"the credentials from {cred.source} were refused"
         return f"registry {label} refused access to {image.name} (HTTP {status}): {how}"
 
-    def _parse(self, client: OrasClient, digest: str, response: Any) -> Manifest:
+    def _parse(self, client: HostClient, digest: str, response: Any) -> Manifest:
         try:
             return manifests.parse(digest, response.content, response.headers.get("Content-Type"))
         except BadManifest as e:
