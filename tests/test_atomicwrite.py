@@ -9,7 +9,6 @@ import os
 import stat
 import subprocess
 import sys
-import textwrap
 import threading
 from pathlib import Path
 

@@ -80,9 +80,8 @@ class DiskCache:
     def get_exists(self, key: str) -> str | None:
         """The media type of a manifest known to exist, or None when unknown."""
         entry = self.read("exists", key)
-        if entry is None or not isinstance(entry.get("media_type"), str):
-            return None
-        return entry["media_type"]
+        media_type = None if entry is None else entry.get("media_type")
+        return media_type if isinstance(media_type, str) else None
 
     def put_exists(self, key: str, media_type: str) -> None:
         self.write("exists", key, {"media_type": media_type})

@@ -22,8 +22,9 @@ from __future__ import annotations
 import fnmatch
 import json
 import threading
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Callable, Iterable, Mapping, NamedTuple, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from pinlint import reference
 from pinlint.reference import ImageRef
@@ -85,7 +86,7 @@ class Resolver:
         self._memo = Memo()
 
     @classmethod
-    def from_config(cls, config: Mapping | None) -> Resolver:
+    def from_config(cls, config: Mapping[str, Any] | None) -> Resolver:
         return cls(from_config(config))
 
     def close(self) -> None:
@@ -219,7 +220,7 @@ class Resolver:
         """The per-platform manifests of an index; empty for an image manifest."""
         return self.manifest(image, digest).manifests
 
-    def image_config(self, image: ImageRef | str, digest: str) -> dict:
+    def image_config(self, image: ImageRef | str, digest: str) -> dict[str, Any]:
         """The image configuration JSON of the image manifest ``digest``."""
         image = as_image(image)
         found = self.manifest(image, digest)
@@ -258,7 +259,8 @@ class Resolver:
         if not manifests.matches_digest(response.content, digest):
             raise Unavailable(
                 client.endpoint.label,
-                f"registry {client.endpoint.label} sent a blob for {image.name}@{digest} that does not match the digest",
+                f"registry {client.endpoint.label} sent a blob for {image.name}@{digest} "
+                "that does not match the digest",
             )
         if self.cache is not None:
             self.cache.put_content("blob", key, response.content, "")
@@ -281,7 +283,7 @@ class Resolver:
         for result in results:
             if isinstance(result, RegistryError) and not isinstance(result, NotFound):
                 raise result
-        return tuple(t for t, d in zip(candidates, results) if d == digest)
+        return tuple(t for t, d in zip(candidates, results, strict=True) if d == digest)
 
     # concurrency -------------------------------------------------------------------
     def run_all(
@@ -315,7 +317,7 @@ class Resolver:
             return list(pool.map(call, todo))
 
     # helpers -------------------------------------------------------------------------
-    def _expect_found(self, response: Any, client: HostClient, image: ImageRef, what: str) -> None:
+    def _expect_found(self, response: Reply, client: HostClient, image: ImageRef, what: str) -> None:
         status = response.status_code
         label = client.endpoint.label
         if status == 200:
@@ -335,7 +337,7 @@ class Resolver:
             how = f"the credentials from {cred.source} were refused"
         return f"registry {label} refused access to {image.name} (HTTP {status}): {how}"
 
-    def _parse(self, client: HostClient, digest: str, response: Any) -> Manifest:
+    def _parse(self, client: HostClient, digest: str, response: Reply) -> Manifest:
         try:
             return manifests.parse(digest, response.content, response.headers.get("Content-Type"))
         except BadManifest as e:
@@ -347,7 +349,7 @@ class Resolver:
             self.cache.put_content("manifest", f"{image.name}@{digest}", body, media_type)
 
 
-def _media_type(response: Any) -> str:
+def _media_type(response: Reply) -> str:
     return (response.headers.get("Content-Type") or "").split(";", 1)[0].strip()
 
 
