@@ -12,9 +12,11 @@ bodies, so keeping pinlint's timeouts, retry bound and run budget would mean
 overriding it and reading its private members.  pinlint sends its own
 requests (``client.HostClient``), including the paginated tag listing.
 
-``pyproject.toml`` bounds oras to the 0.2 series the test suite runs
-against; the tests in ``tests/registry/test_orasadapter.py`` pin down what
-this module relies on, so a new oras that changes it fails there first.
+``pyproject.toml`` bounds oras to ``>=0.2.41,<0.3``: 0.2.41 is the first
+release with all four manifest media types in ``oras.defaults`` (earlier
+ones fail at import), the suite has run against 0.2.41 and 0.2.43, and a
+0.3 may change the API.  ``tests/registry/test_orasadapter.py`` pins down
+what this module relies on, so an oras that changes it fails there first.
 """
 from __future__ import annotations
 
