@@ -215,10 +215,8 @@ class HostClient:
             if not reply.next_link:
                 return tags
             url = urljoin(reply.url, reply.next_link)
-            if urlsplit(url).netloc.lower() != self.endpoint.host.lower() or urlsplit(url).scheme not in (
-                "http",
-                "https",
-            ):
+            parts = urlsplit(url)
+            if parts.scheme not in ("http", "https") or parts.netloc.lower() != self.endpoint.host.lower():
                 raise Unavailable(label, f"registry {label} sent a tag page link to another host")
             if url in seen:
                 raise Unavailable(label, f"registry {label} sends tag pages in a loop for {repository}")
