@@ -3,22 +3,36 @@ schemas that live outside the ``pinlint/`` package in the source tree, and
 the installed ``pinlint`` must work from them alone.
 
 The wheel is built with pip (through the project's own build backend), then
-installed into a fresh virtual environment.  ``--system-site-packages`` saves
-downloading the dependencies again; every command runs from a folder outside
-the checkout with ``PYTHONPATH`` cleared, and the tests check that the
-``pinlint`` that runs is the installed one, not this source tree.
+installed with ``--no-deps`` into a fresh virtual environment that borrows
+its dependencies from the interpreter running the tests, so nothing is
+downloaded again.  ``--system-site-packages`` cannot do that: it exposes the
+*base* interpreter's site-packages, so when the suite itself runs in a
+virtual environment (where ``pip install -e '.[test]'`` put ruamel.yaml,
+jsonschema, ...) the test environment would see none of them.  Instead the
+test environment gets a ``.pth`` file that calls ``site.addsitedir`` on each
+site-packages folder the running interpreter uses (``site.getsitepackages()``
+and the user site when it is enabled), after its own: the dependencies
+resolve exactly as they do for the suite, their own ``.pth`` files included,
+and the installed wheel still comes first.  Every command runs from a folder
+outside the checkout with ``PYTHONPATH`` cleared, and the tests check that
+the ``pinlint`` that runs is the installed one, not this source tree (nor an
+editable install the running interpreter may have).
 """
 from __future__ import annotations
 
 import configparser
 import json
 import os
+import site
 import subprocess
 import sys
+import sysconfig
 import zipfile
 from pathlib import Path
 
 import pytest
+
+pytestmark = pytest.mark.slow  # every test here builds (or installs) the wheel
 
 CHECKOUT = Path(__file__).resolve().parents[1]
 BIN = "Scripts" if os.name == "nt" else "bin"
@@ -46,12 +60,47 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return built
 
 
+def running_site_dirs() -> list[str]:
+    """The site-packages folders of the interpreter running the tests (in a
+    virtual environment: the environment's, plus the base's when it was made
+    with ``--system-site-packages``)."""
+    dirs = list(site.getsitepackages())
+    if site.ENABLE_USER_SITE:
+        dirs.append(site.getusersitepackages())
+    dirs += [sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]]
+    unique = dict.fromkeys(os.path.realpath(d) for d in dirs if os.path.isdir(d))
+    return [d for d in unique if not Path(d).is_relative_to(CHECKOUT)]
+
+
+def borrow_site_dirs(env_dir: Path, dirs: list[str]) -> None:
+    """Make ``env_dir`` see ``dirs`` after its own site-packages."""
+    probe = run(env_dir / BIN / "python", "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])",
+                cwd=env_dir)
+    own = Path(probe.stdout.strip())
+    lines = [f"import site; site.addsitedir({d!r})" for d in dirs]
+    (own / "zz-pinlint-tests-borrowed-site.pth").write_text("\n".join(lines) + "\n")
+
+
 @pytest.fixture(scope="module")
 def venv(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     env_dir = tmp_path_factory.mktemp("venv")
-    run(sys.executable, "-m", "venv", "--system-site-packages", env_dir, cwd=env_dir)
+    run(sys.executable, "-m", "venv", env_dir, cwd=env_dir)
     run(env_dir / BIN / "python", "-m", "pip", "install", "--no-deps", "--no-index", wheel, cwd=env_dir)
+    # borrowed only now, so that pip neither sees nor touches a pinlint the running interpreter has
+    borrow_site_dirs(env_dir, running_site_dirs())
     return env_dir
+
+
+def test_the_test_environment_has_what_the_suite_has(venv: Path, elsewhere: Path) -> None:
+    """Every runtime dependency imports in the test environment, from where the suite gets it."""
+    code = ("import ruamel.yaml, jsonschema, oras.container, git, rich, requests; "
+            "print(ruamel.yaml.__file__); print(jsonschema.__file__)")
+    probe = run(venv / BIN / "python", "-c", code, cwd=elsewhere)
+    import jsonschema
+    import ruamel.yaml
+
+    assert [os.path.realpath(p) for p in probe.stdout.splitlines()] == [
+        os.path.realpath(ruamel.yaml.__file__), os.path.realpath(jsonschema.__file__)]
 
 
 @pytest.fixture

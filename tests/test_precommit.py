@@ -107,6 +107,7 @@ def gitops(tmp_path: Path) -> Path:
     return repo
 
 
+@pytest.mark.slow  # runs the real pre-commit framework
 def test_hook_fails_on_a_mutable_tag_and_passes_once_pinned(hook_repo: Path, pre_commit_home: Path,
                                                           gitops: Path) -> None:
     (gitops / "k8s").mkdir()
@@ -159,6 +160,7 @@ def configured(gitops: Path, installed: str) -> Path:
     return gitops
 
 
+@pytest.mark.slow  # runs the real pre-commit framework
 def test_installed_hook_needs_no_network(configured: Path, pre_commit_home: Path) -> None:
     """With every proxy pointing at a closed port and no package index, the hook still judges."""
     (configured / "mutable.yaml").write_text(POD.format(ref="ghcr.io/acme/api:v2"))
@@ -179,6 +181,7 @@ def test_installed_hook_needs_no_network(configured: Path, pre_commit_home: Path
     assert "Passed" in out, out
 
 
+@pytest.mark.slow  # runs the real pre-commit framework
 def test_hook_reports_a_broken_file_and_still_judges_the_others(configured: Path, pre_commit_home: Path) -> None:
     (configured / "mutable.yaml").write_text(POD.format(ref="nginx:1.27"))
     (configured / "broken.yaml").write_text(POD.format(ref="nginx: 1.27"))

@@ -1,4 +1,4 @@
-"""Answering a registry's authentication challenge (oras auth backend).
+"""Answering a registry's authentication challenge.
 
 Basic challenges get the host's docker credentials; Bearer challenges get a
 token from the realm the registry names, with the credentials when there are
@@ -17,11 +17,11 @@ import base64
 import re
 import threading
 import time
-from typing import Callable, NamedTuple
+from collections.abc import Callable
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 import requests
-from oras.auth.base import AuthBackend
 
 from pinlint.registry.credentials import Credential, DockerCredentials
 
@@ -31,7 +31,7 @@ _TOKEN_SLACK = 10.0
 
 class Challenge(NamedTuple):
     scheme: str  # "basic" | "bearer" | other, lower case
-    params: dict
+    params: dict[str, str]
 
 
 def parse_challenge(header: str) -> Challenge | None:
@@ -51,39 +51,34 @@ def scope_for(url: str) -> str:
     return f"repository:{m[1]}:pull" if m else ""
 
 
-class RegistryAuth(AuthBackend):
-    """Per-host auth state, shared by the threads talking to that host."""
+class RegistryAuth:
+    """Per-host auth state, shared by the threads talking to that host.
+    Token requests go through ``session`` (the run's guarded session)."""
 
     def __init__(
         self,
         host: str,
+        session: requests.Session,
         credentials: DockerCredentials,
         may_send_secret: Callable[[str], bool],
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        super().__init__()
         self.host = host
+        self.session = session
         self._credentials = credentials
         self._may_send_secret = may_send_secret
         self._clock = clock
         self._scheme: str | None = None
-        self._challenge: dict = {}
+        self._challenge: dict[str, str] = {}
         self._tokens: dict[str, tuple[str, float]] = {}
         self._lock = threading.Lock()
         self._scope_locks: dict[str, threading.Lock] = {}
-
-    # oras' AuthBackend interface ---------------------------------------------
-    def load_configs(self, container: object, configs: list | None = None) -> None:
-        """Credentials are looked up lazily, per host, on the first challenge."""
-
-    def get_auth_header(self) -> dict:
-        return {}
 
     @property
     def credential(self) -> Credential | None:
         return self._credentials.lookup(self.host)
 
-    def header(self, scope: str, url: str) -> dict:
+    def header(self, scope: str, url: str) -> dict[str, str]:
         """The Authorization header to send up front, when the scheme is known."""
         if self._scheme == "basic":
             return self._basic(url)
@@ -94,12 +89,12 @@ class RegistryAuth(AuthBackend):
         return {}
 
     def authenticate_request(
-        self, original: requests.Response, headers: dict | None = None, refresh: bool = False
-    ) -> tuple[dict, bool]:
-        """oras' contract: new headers and whether a retry makes sense."""
+        self, www_authenticate: str, url: str, headers: dict[str, str] | None = None
+    ) -> tuple[dict[str, str], bool]:
+        """Answer the challenge a 401 for ``url`` carried: the headers to send
+        again, and whether sending them again makes sense."""
         headers = dict(headers or {})
-        challenge = parse_challenge(original.headers.get("WWW-Authenticate", ""))
-        url = original.request.url or ""
+        challenge = parse_challenge(www_authenticate)
         if challenge is None:
             return headers, False
         if challenge.scheme == "basic":
@@ -123,7 +118,7 @@ class RegistryAuth(AuthBackend):
         return headers, False
 
     # internals -------------------------------------------------------------
-    def _basic(self, url: str) -> dict:
+    def _basic(self, url: str) -> dict[str, str]:
         cred = self.credential
         if cred is None or cred.identity_token or not self._may_send_secret(url):
             return {}

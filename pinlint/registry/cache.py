@@ -1,12 +1,14 @@
 """The on-disk cache: immutable digest results across runs, tags briefly.
 
 One small JSON file per entry under ``<cache dir>/registry/v1/<kind>/``,
-named by a hash of its key and holding the key itself.  Writes go to a
-temporary file in the same directory and are renamed into place, so
-concurrent pinlint processes only ever see whole entries; an entry that does
-not parse, names another key, or (for content) does not hash to its digest
-is ignored and overwritten.  Only positive answers are stored: a digest that
-is missing today may be pushed tomorrow.
+named by a hash of its key and holding the key itself.  Entries are written
+with ``pinlint.atomicwrite`` - a unique temporary file in the same folder,
+renamed into place, readable by the user only, never through a symlink out
+of the cache - so concurrent pinlint processes only ever see whole entries.
+They are not fsynced: an entry is a hint that is checked when read, and an
+entry that does not parse, names another key, or (for content) does not
+hash to its digest is ignored and overwritten.  Only positive answers are
+stored: a digest that is missing today may be pushed tomorrow.
 """
 from __future__ import annotations
 
@@ -14,17 +16,19 @@ import base64
 import hashlib
 import json
 import os
-import tempfile
 import time
+from collections.abc import Callable
 from typing import Any
 
+from pinlint.atomicwrite import write_text
+from pinlint.errors import WriteError
 from pinlint.registry.manifests import matches_digest
 
 _VERSION = "v1"
 
 
 class DiskCache:
-    def __init__(self, root: str, *, clock=time.time) -> None:
+    def __init__(self, root: str, *, clock: Callable[[], float] = time.time) -> None:
         self.root = os.path.join(root, "registry", _VERSION)
         self._clock = clock
         self._made: set[str] = set()
@@ -52,18 +56,8 @@ class DiskCache:
             if directory not in self._made:
                 os.makedirs(directory, exist_ok=True)
                 self._made.add(directory)
-            fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=directory)
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8") as f:
-                    json.dump(entry, f)
-                os.replace(tmp, path)
-            except BaseException:
-                try:
-                    os.unlink(tmp)
-                except OSError:
-                    pass
-                raise
-        except OSError:
+            write_text(path, json.dumps(entry), root=self.root, new_file_mode=0o600, durable=False)
+        except (OSError, WriteError):
             pass  # a cache that cannot be written is only a slower run
 
     # -- what the resolver stores ----------------------------------------------
@@ -86,9 +80,8 @@ class DiskCache:
     def get_exists(self, key: str) -> str | None:
         """The media type of a manifest known to exist, or None when unknown."""
         entry = self.read("exists", key)
-        if entry is None or not isinstance(entry.get("media_type"), str):
-            return None
-        return entry["media_type"]
+        media_type = None if entry is None else entry.get("media_type")
+        return media_type if isinstance(media_type, str) else None
 
     def put_exists(self, key: str, media_type: str) -> None:
         self.write("exists", key, {"media_type": media_type})

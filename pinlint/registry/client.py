@@ -1,28 +1,32 @@
-"""One registry host, spoken to through oras-py with pinlint's safety rules.
+"""One registry host, spoken to with pinlint's safety rules.
 
-``OrasClient`` subclasses oras-py's ``Registry`` and replaces the single
-entry point every oras call goes through, ``do_request``: oras' version is
-wrapped in a retry decorator that sleeps ``2 + 3**n`` seconds five times and
-sends requests without a timeout.  Ours makes at most ``attempts`` attempts,
-each with a connect and read timeout cut to the run's remaining budget,
-honours ``Retry-After`` on 429/503 up to ``max_retry_after`` seconds, backs
-off on 5xx and resets, holds a per-host connection slot while a request is in
+``HostClient`` sends every request pinlint makes to one registry endpoint
+(``request``), and lists a repository's tags with bounded ``Link``
+pagination (``list_tags``).  URLs come from oras-py through
+``orasadapter``; the requests themselves are pinlint's, because oras-py's
+request path sleeps ``2 + 3**n`` seconds five times and sends requests
+without a timeout.  ``request`` makes at most ``attempts`` attempts, each
+with a connect and read timeout cut to the run's remaining budget, honours
+``Retry-After`` on 429/503 up to ``max_retry_after`` seconds, backs off on
+5xx and resets, holds a per-host connection slot while a request is in
 flight, and marks a host that refuses connections or times out unavailable
 for the rest of the run so a dead registry costs one timeout, not one per
-reference.  Failures are raised as ``Unavailable``/``NotAllowed`` with a
-message naming the host; no credential is ever part of a message.
+reference.  Bodies are read whole under the deadline and a size cap and
+handed back as a ``Reply``.  Failures are raised as
+``Unavailable``/``NotAllowed`` with a message naming the host; no credential
+is ever part of a message.
 """
 from __future__ import annotations
 
 import email.utils
+import json
 import random
 import threading
 import time
-from typing import Any, Callable
-from urllib.parse import urlsplit
+from collections.abc import Callable, Mapping
+from typing import Any, NamedTuple
+from urllib.parse import urljoin, urlsplit
 
-import oras.container
-import oras.provider
 import requests
 import urllib3.exceptions
 
@@ -31,6 +35,7 @@ from pinlint.registry.credentials import DockerCredentials
 from pinlint.registry.errors import BlockedAddress, NotAllowed, Unavailable
 from pinlint.registry.hosts import Endpoint, HostPolicy, matches, split_host
 from pinlint.registry.netguard import GuardedSession
+from pinlint.registry.orasadapter import RepositoryURLs
 from pinlint.registry.settings import Settings
 
 MAX_BODY_BYTES = 16 * 1024 * 1024
@@ -90,9 +95,9 @@ class _HostDown(Exception):
         self.reason = reason
 
 
-def retry_after(response: requests.Response) -> float | None:
+def retry_after(headers: Mapping[str, str]) -> float | None:
     """Seconds a ``Retry-After`` header asks for (delta or HTTP date)."""
-    value = (response.headers.get("Retry-After") or "").strip()
+    value = (headers.get("Retry-After") or "").strip()
     if not value:
         return None
     if value.isdigit():
@@ -134,8 +139,25 @@ def _describe_connection_error(exc: BaseException) -> tuple[str, bool]:
     return "connection failed", False
 
 
-class OrasClient(oras.provider.Registry):
-    """oras-py's Registry for one endpoint, with bounded, budgeted requests."""
+
+
+MAX_TAG_PAGES = 1000  # a tag listing that paginates further is refused, not followed forever
+MAX_TAGS = 200_000
+
+
+class Reply(NamedTuple):
+    """A registry's whole answer to one request."""
+
+    url: str
+    status_code: int
+    reason: str
+    headers: Mapping[str, str]  # case-insensitive
+    content: bytes
+    next_link: str | None  # the ``Link: <…>; rel="next"`` target as sent, if any
+
+
+class HostClient:
+    """Bounded, budgeted requests to one registry endpoint."""
 
     def __init__(
         self,
@@ -145,31 +167,21 @@ class OrasClient(oras.provider.Registry):
         policy: HostPolicy,
         state: RunState,
     ) -> None:
-        super().__init__(hostname=endpoint.host, insecure=endpoint.scheme == "http")
-        self.session.close()
         self.session = session
         self.endpoint = endpoint
         self.state = state
         self._policy = policy
-        self.auth = RegistryAuth(endpoint.host, credentials, self._may_send_secret)
-        self.auth.session = session
+        self.auth = RegistryAuth(endpoint.host, session, credentials, self._may_send_secret)
 
     # urls ------------------------------------------------------------------
-    def container(self, repository: str) -> oras.container.Container:
-        c = oras.container.Container(repository.rsplit("/", 1)[-1], registry=self.endpoint.host)
-        c.registry = self.endpoint.host
-        c.namespace, _, c.repository = repository.rpartition("/")
-        c.namespace = c.namespace or None
-        return c
+    def urls(self, repository: str) -> RepositoryURLs:
+        return RepositoryURLs(self.endpoint.scheme, self.endpoint.host, repository)
 
     def manifest_url(self, repository: str, reference: str) -> str:
-        return f"{self.prefix}://{self.container(repository).manifest_url(reference)}"
+        return self.urls(repository).manifest(reference)
 
     def blob_url(self, repository: str, digest: str) -> str:
-        return f"{self.prefix}://{self.container(repository).get_blob_url(digest)}"
-
-    def _parse_response_errors(self, response: requests.Response) -> None:
-        """oras logs a registry's error bodies to stderr; the caller reports instead."""
+        return self.urls(repository).blob(digest)
 
     def _may_send_secret(self, url: str) -> bool:
         parts = urlsplit(url)
@@ -180,20 +192,48 @@ class OrasClient(oras.provider.Registry):
             return True  # the insecure host itself (or its plain-HTTP mirror)
         return any(matches(entry, host, port) for entry in self._policy.settings.insecure)
 
+    # tags --------------------------------------------------------------------
+    def list_tags(self, repository: str, *, page_size: int | None = None) -> list[str]:
+        """Every tag of ``repository``, following ``Link: rel="next"`` pages
+        on the same host, at most ``MAX_TAG_PAGES`` pages and ``MAX_TAGS``
+        tags.  ``page_size`` asks for ``?n=`` tags per page."""
+        label = self.endpoint.label
+        url = self.urls(repository).tags(page_size)
+        tags: list[str] = []
+        seen: set[str] = set()
+        for _page in range(MAX_TAG_PAGES):
+            seen.add(url)
+            reply = self.request(url, "GET", headers={"Accept": "application/json"})
+            if reply.status_code != 200:
+                raise Unavailable(
+                    label,
+                    f"registry {label} refused to list the tags of {repository}: HTTP {reply.status_code}",
+                )
+            tags.extend(_tags_of(reply, label, repository))
+            if len(tags) > MAX_TAGS:
+                raise Unavailable(label, f"registry {label} lists more than {MAX_TAGS} tags for {repository}")
+            if not reply.next_link:
+                return tags
+            url = urljoin(reply.url, reply.next_link)
+            parts = urlsplit(url)
+            if parts.scheme not in ("http", "https") or parts.netloc.lower() != self.endpoint.host.lower():
+                raise Unavailable(label, f"registry {label} sent a tag page link to another host")
+            if url in seen:
+                raise Unavailable(label, f"registry {label} sends tag pages in a loop for {repository}")
+        raise Unavailable(label, f"registry {label} lists the tags of {repository} in more than {MAX_TAG_PAGES} pages")
+
     # the one way requests leave ----------------------------------------------
-    def do_request(  # type: ignore[override]
+    def request(
         self,
         url: str,
         method: str = "GET",
-        data: dict | bytes | None = None,
-        headers: dict | None = None,
-        json: dict | None = None,
-        stream: bool = False,
+        *,
+        headers: Mapping[str, str] | None = None,
         max_bytes: int = MAX_BODY_BYTES,
-    ) -> requests.Response:
-        """Send one logical request: the bounded-retry, budgeted replacement of
-        oras-py's ``do_request``.  Returns any response that is an answer
-        (2xx, 3xx, 4xx other than 429); raises ``Unavailable`` otherwise."""
+    ) -> Reply:
+        """Send one logical request with bounded retries under the run's
+        budget.  Returns any reply that is an answer (2xx, 3xx, 4xx other
+        than 429); raises ``Unavailable`` or ``NotAllowed`` otherwise."""
         settings = self.state.settings
         label = self.endpoint.label
         host = self.endpoint.host
@@ -211,7 +251,7 @@ class OrasClient(oras.provider.Registry):
                     if remaining <= 0:
                         raise Unavailable(label, self._budget_message())
                     timeout = (min(settings.connect_timeout, remaining), min(settings.read_timeout, remaining))
-                    return self._attempt(method, url, headers, data, json, timeout, scope, max_bytes)
+                    return self._attempt(method, url, dict(headers or {}), timeout, scope, max_bytes)
             except _Retry as r:
                 last = r.reason
                 if attempt == settings.attempts:
@@ -234,23 +274,23 @@ class OrasClient(oras.provider.Registry):
         self,
         method: str,
         url: str,
-        headers: dict | None,
-        data: Any,
-        json: Any,
+        headers: dict[str, str],
         timeout: tuple[float, float],
         scope: str,
         max_bytes: int,
-    ) -> requests.Response:
+    ) -> Reply:
         settings = self.state.settings
+        own_host = urlsplit(url).netloc.lower() == self.endpoint.host.lower()
         try:
-            request_headers = dict(headers or {})
-            if urlsplit(url).netloc.lower() == self.endpoint.host.lower():
-                request_headers.update(self.auth.header(scope, url))
-            response = self._send(method, url, request_headers, data, json, timeout, max_bytes)
-            if response.status_code == 401 and urlsplit(url).netloc.lower() == self.endpoint.host.lower():
-                request_headers, changed = self.auth.authenticate_request(response, request_headers)
+            if own_host:
+                headers.update(self.auth.header(scope, url))
+            reply = self._send(method, url, headers, timeout, max_bytes)
+            if reply.status_code == 401 and own_host:
+                headers, changed = self.auth.authenticate_request(
+                    reply.headers.get("WWW-Authenticate", ""), reply.url, headers
+                )
                 if changed:
-                    response = self._send(method, url, request_headers, data, json, timeout, max_bytes)
+                    reply = self._send(method, url, headers, timeout, max_bytes)
         except BlockedAddress as e:
             raise NotAllowed(
                 self.endpoint.label,
@@ -276,10 +316,10 @@ class OrasClient(oras.provider.Registry):
             raise Unavailable(
                 self.endpoint.label, f"registry {self.endpoint.label}: request failed ({type(e).__name__})"
             ) from None
-        status = response.status_code
+        status = reply.status_code
         if status in (429, 503):
-            wait = retry_after(response)
-            what = f"answered HTTP {status} {response.reason or ''}".rstrip()
+            wait = retry_after(reply.headers)
+            what = f"answered HTTP {status} {reply.reason}".rstrip()
             if wait is not None and wait > settings.max_retry_after:
                 raise _HostDown(
                     f"{what} asking to retry after {wait:g} s (pinlint waits at most "
@@ -287,31 +327,47 @@ class OrasClient(oras.provider.Registry):
                 )
             raise _Retry(what, wait)
         if status >= 500:
-            raise _Retry(f"answered HTTP {status} {response.reason or ''}".rstrip())
-        return response
+            raise _Retry(f"answered HTTP {status} {reply.reason}".rstrip())
+        return reply
 
     def _send(
         self,
         method: str,
         url: str,
-        headers: dict,
-        data: Any,
-        json: Any,
+        headers: dict[str, str],
         timeout: tuple[float, float],
         max_bytes: int,
-    ) -> requests.Response:
+    ) -> Reply:
         self.state.count()
-        response = self.session.request(
-            method, url, headers=headers, data=data, json=json, stream=True, timeout=timeout,
-            verify=self._tls_verify,
+        response = self.session.request(method, url, headers=headers, stream=True, timeout=timeout)
+        body = _read_body(response, max_bytes, self.state, self.endpoint.label)
+        next_link = response.links.get("next", {}).get("url")
+        return Reply(
+            url=str(response.url or url),
+            status_code=int(response.status_code),
+            reason=str(response.reason or ""),
+            headers=response.headers,
+            content=body,
+            next_link=str(next_link) if next_link else None,
         )
-        _read_body(response, max_bytes, self.state, self.endpoint.label)
-        return response
 
 
-def _read_body(response: requests.Response, max_bytes: int, state: RunState, label: str) -> None:
-    """Read the whole body under the run's deadline and a size cap, turning
-    urllib3's errors into the requests exceptions ``_attempt`` handles."""
+def _tags_of(reply: Reply, label: str, repository: str) -> list[str]:
+    try:
+        data: Any = json.loads(reply.content)
+    except ValueError:
+        data = None
+    tags = data.get("tags") if isinstance(data, dict) else ()
+    if tags is None:  # the distribution API's answer for a repository without tags
+        return []
+    if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
+        raise Unavailable(label, f"registry {label} sent a tag list for {repository} that is not a list of names")
+    return list(tags)
+
+
+def _read_body(response: requests.Response, max_bytes: int, state: RunState, label: str) -> bytes:
+    """The whole body, read under the run's deadline and a size cap, with
+    urllib3's errors turned into the requests exceptions ``_attempt`` handles."""
     chunks: list[bytes] = []
     size = 0
     try:
@@ -335,5 +391,4 @@ def _read_body(response: requests.Response, max_bytes: int, state: RunState, lab
         raise requests.exceptions.ConnectionError(e) from None
     finally:
         response.close()
-    response._content = b"".join(chunks)
-    response._content_consumed = True
+    return b"".join(chunks)

@@ -15,7 +15,7 @@ import logging
 import os
 import subprocess
 import threading
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 log = logging.getLogger("pinlint.registry")
 
@@ -37,7 +37,8 @@ class Credential(NamedTuple):
     def __repr__(self) -> str:
         return f"Credential(username={self.username!r}, secret='***', source={self.source!r})"
 
-    __str__ = __repr__
+    def __str__(self) -> str:
+        return repr(self)
 
 
 def _hostname(key: str) -> str:
@@ -62,7 +63,7 @@ class DockerCredentials:
         self.config_dir = config_dir or os.environ.get("DOCKER_CONFIG") or os.path.join(
             os.path.expanduser("~"), ".docker"
         )
-        self._config: dict | None = None
+        self._config: dict[str, Any] | None = None
         self._cache: dict[str, Credential | None] = {}
         self._lock = threading.Lock()
 
@@ -70,7 +71,7 @@ class DockerCredentials:
     def path(self) -> str:
         return os.path.join(self.config_dir, "config.json")
 
-    def _load(self) -> dict:
+    def _load(self) -> dict[str, Any]:
         if self._config is None:
             try:
                 with open(self.path, encoding="utf-8") as f:
@@ -137,7 +138,7 @@ class DockerCredentials:
             # "credentials not found in native keychain" is the normal anonymous case
             return None
         try:
-            payload = json.loads(proc.stdout)
+            payload: Any = json.loads(proc.stdout)
             username, secret = str(payload.get("Username", "")), str(payload["Secret"])
         except (ValueError, KeyError, TypeError, AttributeError):
             log.warning("credential helper %s returned an unreadable answer for %s", binary, server)
@@ -147,7 +148,7 @@ class DockerCredentials:
         return Credential(username, secret, source)
 
 
-def _from_entry(entry: dict) -> Credential | None:
+def _from_entry(entry: dict[str, Any]) -> Credential | None:
     token = entry.get("identitytoken")
     if isinstance(token, str) and token:
         return Credential("<token>", token, "auths (identitytoken)")
@@ -160,7 +161,7 @@ def _from_entry(entry: dict) -> Credential | None:
             return None
         if sep:
             return Credential(user, password, "auths")
-    user, password = entry.get("username"), entry.get("password")
-    if isinstance(user, str) and isinstance(password, str) and user and password:
-        return Credential(user, password, "auths")
+    name, given = entry.get("username"), entry.get("password")
+    if isinstance(name, str) and isinstance(given, str) and name and given:
+        return Credential(name, given, "auths")
     return None

@@ -13,7 +13,8 @@ import fnmatch
 import ipaddress
 import socket
 import threading
-from typing import Callable, NamedTuple
+from collections.abc import Callable
+from typing import NamedTuple
 
 from pinlint.registry.settings import Settings
 

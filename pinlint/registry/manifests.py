@@ -9,14 +9,14 @@ import hashlib
 import json
 from typing import Any, NamedTuple
 
-import oras.defaults
+from pinlint.registry.orasadapter import DOCKER_LIST as DOCKER_LIST
+from pinlint.registry.orasadapter import DOCKER_MANIFEST as DOCKER_MANIFEST
+from pinlint.registry.orasadapter import MANIFEST_TYPES
+from pinlint.registry.orasadapter import OCI_INDEX as OCI_INDEX
+from pinlint.registry.orasadapter import OCI_MANIFEST as OCI_MANIFEST
 
-OCI_MANIFEST = oras.defaults.default_manifest_media_type
-OCI_INDEX = oras.defaults.default_index_media_type
-DOCKER_MANIFEST = oras.defaults.docker_manifest_media_type
-DOCKER_LIST = oras.defaults.docker_manifest_list_media_type
 INDEX_TYPES = frozenset({OCI_INDEX, DOCKER_LIST})
-ACCEPT = ", ".join(oras.defaults.default_manifest_accepted_media_types)
+ACCEPT = ", ".join(MANIFEST_TYPES)
 MAX_MANIFEST_BYTES = 4 * 1024 * 1024  # the distribution spec's recommended limit
 
 
@@ -38,7 +38,7 @@ class Descriptor(NamedTuple):
     digest: str
     size: int
     platform: Platform | None = None
-    annotations: dict = {}
+    annotations: dict[str, Any] = {}
 
 
 class Manifest(NamedTuple):
@@ -47,7 +47,7 @@ class Manifest(NamedTuple):
 
     digest: str
     media_type: str
-    annotations: dict
+    annotations: dict[str, Any]
     config: Descriptor | None
     layers: tuple[Descriptor, ...]
     manifests: tuple[Descriptor, ...]
@@ -113,10 +113,8 @@ def parse(digest: str, body: bytes, content_type: str | None = None) -> Manifest
     layers_raw = doc.get("layers") or []
     if not isinstance(manifests_raw, list) or not isinstance(layers_raw, list):
         raise BadManifest("'manifests' or 'layers' is not a list")
-    if media_type in INDEX_TYPES:
-        config = None
-    else:
-        config = _descriptor(doc["config"]) if "config" in doc else None
+    has_config = media_type not in INDEX_TYPES and "config" in doc
+    config = _descriptor(doc["config"]) if has_config else None
     return Manifest(
         digest,
         media_type,

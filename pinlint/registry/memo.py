@@ -3,8 +3,9 @@ for one computation and share its result (or its exception)."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Hashable
 from concurrent.futures import Future
-from typing import Callable, Hashable, TypeVar
+from typing import Any, TypeVar, cast
 
 T = TypeVar("T")
 
@@ -12,7 +13,7 @@ T = TypeVar("T")
 class Memo:
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._futures: dict[Hashable, Future] = {}
+        self._futures: dict[Hashable, Future[Any]] = {}
 
     def get(self, key: Hashable, compute: Callable[[], T]) -> T:
         with self._lock:
@@ -26,4 +27,4 @@ class Memo:
                 future.set_result(compute())
             except BaseException as e:  # shared with every waiter, re-raised below
                 future.set_exception(e)
-        return future.result()
+        return cast(T, future.result())

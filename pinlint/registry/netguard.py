@@ -24,15 +24,18 @@ from pinlint.registry.errors import BlockedAddress
 from pinlint.registry.hosts import HostPolicy, non_public
 
 
-class _Guard:
+class _Guard(HTTPConnection):
+    """Mixed in before urllib3's HTTP(S)Connection: opens the socket only to
+    addresses the policy allows."""
+
     policy: HostPolicy  # set on the concrete subclasses built per policy
 
-    def _new_conn(self) -> socket.socket:  # noqa: C901 - mirrors urllib3's own
-        conn: Any = self
+    def _new_conn(self) -> socket.socket:
+        conn = self
         host = conn._dns_host.strip("[]")
         port = conn.port
         if self.policy.trusted(host, port):
-            return super()._new_conn()  # type: ignore[misc]
+            return super()._new_conn()
         try:
             infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
         except socket.gaierror as e:
@@ -50,7 +53,7 @@ class _Guard:
                     source_address=conn.source_address,
                     socket_options=conn.socket_options,
                 )
-            except socket.timeout as e:
+            except TimeoutError as e:
                 raise ConnectTimeoutError(
                     conn, f"Connection to {conn.host} timed out. (connect timeout={conn.timeout})"
                 ) from e
@@ -97,7 +100,7 @@ class GuardedSession(requests.Session):
         self.mount("http://", adapter)
         self.mount("https://", adapter)
 
-    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+    def request(self, method: str, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
         if kwargs.get("timeout") is None:
             kwargs["timeout"] = self.timeout
         return super().request(method, url, *args, **kwargs)

@@ -22,14 +22,15 @@ from __future__ import annotations
 import fnmatch
 import json
 import threading
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Callable, Iterable, Mapping, NamedTuple, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from pinlint import reference
 from pinlint.reference import ImageRef
 from pinlint.registry import manifests
 from pinlint.registry.cache import DiskCache
-from pinlint.registry.client import OrasClient, RunState
+from pinlint.registry.client import HostClient, Reply, RunState
 from pinlint.registry.credentials import DockerCredentials
 from pinlint.registry.errors import NotAllowed, NotFound, RegistryError, Unavailable
 from pinlint.registry.hosts import Endpoint, HostPolicy
@@ -80,12 +81,12 @@ class Resolver:
             read_timeout=settings.read_timeout,
             pool_size=max(1, settings.connections_per_host),
         )
-        self._clients: dict[str, OrasClient] = {}
+        self._clients: dict[str, HostClient] = {}
         self._lock = threading.Lock()
         self._memo = Memo()
 
     @classmethod
-    def from_config(cls, config: Mapping | None) -> Resolver:
+    def from_config(cls, config: Mapping[str, Any] | None) -> Resolver:
         return cls(from_config(config))
 
     def close(self) -> None:
@@ -96,10 +97,6 @@ class Resolver:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-    @property
-    def requests_sent(self) -> int:
-        return self.state.requests
 
     # hosts -------------------------------------------------------------------
     def endpoint(self, registry: str) -> Endpoint:
@@ -116,12 +113,12 @@ class Resolver:
             raise NotAllowed(image.registry, refusal)
         return image
 
-    def _client(self, image: ImageRef) -> OrasClient:
+    def _client(self, image: ImageRef) -> HostClient:
         endpoint = self.endpoint(image.registry)
         with self._lock:
             client = self._clients.get(endpoint.host)
             if client is None:
-                client = OrasClient(endpoint, self.session, self.credentials, self.policy, self.state)
+                client = HostClient(endpoint, self.session, self.credentials, self.policy, self.state)
                 self._clients[endpoint.host] = client
             return client
 
@@ -139,13 +136,15 @@ class Resolver:
 
     def _resolve_tag(self, image: ImageRef, tag: str, key: str) -> TagInfo:
         client = self._client(image)
-        response = client.do_request(client.manifest_url(image.repository, tag), "HEAD", headers={"Accept": ACCEPT})
+        response = client.request(
+            client.manifest_url(image.repository, tag), "HEAD", headers={"Accept": ACCEPT}
+        )
         self._expect_found(response, client, image, f"tag {tag}")
         digest = response.headers.get("Docker-Content-Digest", "")
         media_type = _media_type(response)
         if reference.digest_problem(digest) is not None:
             # the registry does not say (it need not): fetch and hash the manifest
-            response = client.do_request(
+            response = client.request(
                 client.manifest_url(image.repository, tag), "GET", headers={"Accept": ACCEPT},
                 max_bytes=manifests.MAX_MANIFEST_BYTES,
             )
@@ -171,7 +170,9 @@ class Resolver:
 
     def _exists(self, image: ImageRef, digest: str, key: str) -> bool:
         client = self._client(image)
-        response = client.do_request(client.manifest_url(image.repository, digest), "HEAD", headers={"Accept": ACCEPT})
+        response = client.request(
+            client.manifest_url(image.repository, digest), "HEAD", headers={"Accept": ACCEPT}
+        )
         if response.status_code == 404:
             return False
         self._expect_found(response, client, image, digest)
@@ -200,7 +201,7 @@ class Resolver:
 
     def _manifest(self, image: ImageRef, digest: str, key: str) -> Manifest:
         client = self._client(image)
-        response = client.do_request(
+        response = client.request(
             client.manifest_url(image.repository, digest), "GET", headers={"Accept": ACCEPT},
             max_bytes=manifests.MAX_MANIFEST_BYTES,
         )
@@ -219,7 +220,7 @@ class Resolver:
         """The per-platform manifests of an index; empty for an image manifest."""
         return self.manifest(image, digest).manifests
 
-    def image_config(self, image: ImageRef | str, digest: str) -> dict:
+    def image_config(self, image: ImageRef | str, digest: str) -> dict[str, Any]:
         """The image configuration JSON of the image manifest ``digest``."""
         image = as_image(image)
         found = self.manifest(image, digest)
@@ -253,29 +254,25 @@ class Resolver:
 
     def _blob(self, image: ImageRef, digest: str, key: str) -> bytes:
         client = self._client(image)
-        response = client.do_request(client.blob_url(image.repository, digest), "GET")
+        response = client.request(client.blob_url(image.repository, digest), "GET")
         self._expect_found(response, client, image, digest)
         if not manifests.matches_digest(response.content, digest):
             raise Unavailable(
                 client.endpoint.label,
-                f"registry {client.endpoint.label} sent a blob for {image.name}@{digest} that does not match the digest",
+                f"registry {client.endpoint.label} sent a blob for {image.name}@{digest} "
+                "that does not match the digest",
             )
         if self.cache is not None:
             self.cache.put_content("blob", key, response.content, "")
         return response.content
 
     def list_tags(self, image: ImageRef | str) -> tuple[str, ...]:
-        """Every tag of the repository (follows ``Link`` pagination via oras)."""
+        """Every tag of the repository (follows ``Link`` pagination, bounded)."""
         image = self._allowed(image)
         return self._memo.get(("tags", image.name), lambda: self._list_tags(image))
 
     def _list_tags(self, image: ImageRef) -> tuple[str, ...]:
-        client = self._client(image)
-        try:
-            return tuple(client.get_tags(client.container(image.repository)))
-        except ValueError as e:  # oras' _check_200_response
-            label = client.endpoint.label
-            raise Unavailable(label, f"registry {label} refused to list the tags of {image.name}: {e}") from None
+        return tuple(self._client(image).list_tags(image.repository))
 
     def tags_pointing_at(self, image: ImageRef | str, digest: str, pattern: str = "*") -> tuple[str, ...]:
         """Tags matching the glob ``pattern`` (``git-*``) that resolve to ``digest``."""
@@ -286,7 +283,7 @@ class Resolver:
         for result in results:
             if isinstance(result, RegistryError) and not isinstance(result, NotFound):
                 raise result
-        return tuple(t for t, d in zip(candidates, results) if d == digest)
+        return tuple(t for t, d in zip(candidates, results, strict=True) if d == digest)
 
     # concurrency -------------------------------------------------------------------
     def run_all(
@@ -320,7 +317,7 @@ class Resolver:
             return list(pool.map(call, todo))
 
     # helpers -------------------------------------------------------------------------
-    def _expect_found(self, response: Any, client: OrasClient, image: ImageRef, what: str) -> None:
+    def _expect_found(self, response: Reply, client: HostClient, image: ImageRef, what: str) -> None:
         status = response.status_code
         label = client.endpoint.label
         if status == 200:
@@ -331,7 +328,7 @@ class Resolver:
             raise Unavailable(label, self._auth_message(client, image, status))
         raise Unavailable(label, f"registry {label} answered HTTP {status} for {image.name} ({what})")
 
-    def _auth_message(self, client: OrasClient, image: ImageRef, status: int) -> str:
+    def _auth_message(self, client: HostClient, image: ImageRef, status: int) -> str:
         label = client.endpoint.label
         cred = client.auth.credential
         if cred is None:
@@ -340,7 +337,7 @@ class Resolver:
             how = f"the credentials from {cred.source} were refused"
         return f"registry {label} refused access to {image.name} (HTTP {status}): {how}"
 
-    def _parse(self, client: OrasClient, digest: str, response: Any) -> Manifest:
+    def _parse(self, client: HostClient, digest: str, response: Reply) -> Manifest:
         try:
             return manifests.parse(digest, response.content, response.headers.get("Content-Type"))
         except BadManifest as e:
@@ -352,7 +349,7 @@ class Resolver:
             self.cache.put_content("manifest", f"{image.name}@{digest}", body, media_type)
 
 
-def _media_type(response: Any) -> str:
+def _media_type(response: Reply) -> str:
     return (response.headers.get("Content-Type") or "").split(";", 1)[0].strip()
 
 

@@ -9,7 +9,8 @@ costs one request, or none with a warm cache.
 from __future__ import annotations
 
 import logging
-from typing import Callable, Iterable, NamedTuple
+from collections.abc import Callable, Iterable
+from typing import NamedTuple
 
 from pinlint.reference import ImageRef
 from pinlint.registry.errors import NotAllowed, NotFound, RegistryError
@@ -40,7 +41,8 @@ def verify(resolver: Resolver, image: ImageRef) -> list[Problem]:
         return [Problem("PIN019", f"could not verify {image.text}: {e.message}")]
     except Exception as e:  # a registry that answers garbage must not crash the run
         log.debug("verifying %s failed", image.text, exc_info=True)
-        return [Problem("PIN019", f"could not verify {image.text}: unexpected answer from registry {label} ({type(e).__name__})")]
+        return [Problem("PIN019", f"could not verify {image.text}: "
+                                  f"unexpected answer from registry {label} ({type(e).__name__})")]
 
 
 def _verify(resolver: Resolver, image: ImageRef) -> list[Problem]:
@@ -101,7 +103,7 @@ def verify_all(
     todo = list(dict.fromkeys(images))
     results = resolver.run_all(verify, todo, on_done=on_done)
     out: dict[ImageRef, list[Problem]] = {}
-    for image, result in zip(todo, results):
+    for image, result in zip(todo, results, strict=True):
         if isinstance(result, BaseException):  # verify() catches everything; belt and braces
             result = [Problem("PIN019", f"could not verify {image.text}: {type(result).__name__}")]
         out[image] = result
@@ -117,7 +119,7 @@ def host_refusals(resolver: Resolver, images: Iterable[ImageRef]) -> dict[str, s
         pinned[image.registry] = pinned.get(image.registry, False) or image.digest is not None
     hosts = list(pinned)
     results = resolver.run_all(lambda r, host: r.refusal(host, resolve=pinned[host]), hosts)
-    return {h: (None if isinstance(v, BaseException) else v) for h, v in zip(hosts, results)}
+    return {h: (None if isinstance(v, BaseException) else v) for h, v in zip(hosts, results, strict=True)}
 
 
 __all__ = ["Problem", "verify", "verify_all", "host_refusals"]

@@ -62,6 +62,17 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
+SERVER_FIXTURES = frozenset({"registry", "auth_registry", "proxy"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test that needs a real registry server (started once per session, a
+    few seconds) is ``slow``: ``pytest -m "not slow"`` leaves it out."""
+    for item in items:
+        if SERVER_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
+
 _counter = iter(range(1, 1_000_000))
 
 

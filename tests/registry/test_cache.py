@@ -43,7 +43,7 @@ def test_concurrent_processes_share_the_cache_safely(proxy, registry, repo, isol
 
     assert [(p.returncode, out.strip(), err) for p, (out, err) in zip(procs, outputs)] == [(0, b"0", b"")] * 4
     files = _entries(isolated_env / "cache")
-    assert files and not [f for f in files if f.name.startswith(".tmp-")]
+    assert files and not [f for f in files if f.name.startswith(".")]  # no temporary file left
     for f in files:
         json.loads(f.read_text())  # every entry is whole
     proxy.reset()

@@ -127,10 +127,10 @@ def test_the_references_own_tag_is_one_lookup_not_a_listing(
     img = registry.pusher.image(repo, f"git-{A}")
     for i in range(5):
         registry.pusher.image(repo, f"git-{i:040x}", content=f"other {i}")
-    before = resolver.requests_sent
+    before = resolver.state.requests
     found = build_commit(resolver, ref(registry, repo, img.digest, f"git-{A}"))
     assert (found.commit, found.source) == (A, f"tag git-{A}")
-    assert resolver.requests_sent - before <= 4  # manifest, config blob, the tag: never five more tags
+    assert resolver.state.requests - before <= 4  # manifest, config blob, the tag: never five more tags
 
 
 def test_identical_builds_of_several_commits(registry: RunningRegistry, resolver: Resolver, repo: str) -> None:
@@ -250,7 +250,7 @@ def test_a_second_question_sends_no_request(registry: RunningRegistry, resolver:
     index = registry.pusher.index(repo, None, {"linux/amd64": amd, "linux/arm64": arm})
     image = ref(registry, repo, index.digest)
     first = build_commit(resolver, image)
-    sent = resolver.requests_sent
+    sent = resolver.state.requests
     assert sent > 0
     assert build_commit(resolver, image) == first
-    assert resolver.requests_sent == sent
+    assert resolver.state.requests == sent
