@@ -117,7 +117,7 @@ class Result:
 class Writer:
     """Collects one file's text; ``m()`` records a reference at the next character."""
 
-    def __init__(self, gen: "Gen", fmt: str, kind: str):
+    def __init__(self, gen: Gen, fmt: str, kind: str):
         self.gen = gen
         self.fmt = fmt
         self.kind = kind
@@ -234,7 +234,8 @@ class Gen:
                f"{ind}app.kubernetes.io/part-of: {self.rng.choice(TEAMS)}"]
         if extra:
             out += [f"{ind}app.kubernetes.io/managed-by: kustomize",
-                    f"{ind}app.kubernetes.io/version: \"{self.rng.randint(1, 9)}.{self.rng.randint(0, 30)}.{self.rng.randint(0, 9)}\""]
+                    f"{ind}app.kubernetes.io/version: "
+                    f"\"{self.rng.randint(1, 9)}.{self.rng.randint(0, 30)}.{self.rng.randint(0, 9)}\""]
         return out
 
     def container(self, w: Writer, ind: str, name: str, ctx: str = "k8s", rich: bool = True,
@@ -582,7 +583,7 @@ class Gen:
               "# Declare variables to be passed into your templates.", "",
               f"replicaCount: {rng.randint(1, 5)}", "")
         self.helm_image(w, "")
-        w.add("", "imagePullSecrets: []", f"nameOverride: \"\"", "fullnameOverride: \"\"", "",
+        w.add("", "imagePullSecrets: []", "nameOverride: \"\"", "fullnameOverride: \"\"", "",
               "serviceAccount:", "  create: true", "  annotations: {}", "  name: \"\"", "",
               "podAnnotations: {}", "podSecurityContext:", "  fsGroup: 2000", "",
               "service:", "  type: ClusterIP", "  port: 80", "")
@@ -617,7 +618,8 @@ class Gen:
                   "  template:", "    metadata:", "      {{- with .Values.podAnnotations }}",
                   "      annotations:", "        {{- toYaml . | nindent 8 }}", "      {{- end }}",
                   "    spec:", "      containers:", "        - name: {{ .Chart.Name }}",
-                  "          image: \"{{ .Values.image.repository }}:{{ .Values.image.tag | default .Chart.AppVersion }}\"",
+                  "          image: \"{{ .Values.image.repository }}:"
+                  "{{ .Values.image.tag | default .Chart.AppVersion }}\"",
                   "          imagePullPolicy: {{ .Values.image.pullPolicy }}", "          ports:",
                   "            - name: http", "              containerPort: {{ .Values.service.port }}",
                   "          resources:", "            {{- toYaml .Values.resources | nindent 12 }}",

@@ -35,10 +35,10 @@ from faultproxy import FaultProxy  # noqa: E402
 from server import running_registry  # noqa: E402
 
 from pinlint.checks import RunContext, Services  # noqa: E402
-from pinlint.config import from_data  # noqa: E402
-from pinlint.tree import WorkTree  # noqa: E402
 from pinlint.checks.registry import CHECK  # noqa: E402
+from pinlint.config import from_data  # noqa: E402
 from pinlint.model import LocatedRef, Span  # noqa: E402
+from pinlint.tree import WorkTree  # noqa: E402
 
 PER_REPO = 5
 
@@ -147,7 +147,8 @@ def main() -> int:
     print(f"cli    python -m pinlint, cold cache: {cli:.2f} s (exit {code}, {summary.get('refs')} refs, "
           f"{cli_requests} requests)")
     print(f"skopeo inspect --raw one by one, {len(sample)} refs: {skopeo:.1f} s ({skopeo_requests} requests, "
-          f"{agree} digests agree)" + (f"; {skopeo_all:.1f} s extrapolated to {len(pushed)}" if sample != pushed else ""))
+          f"{agree} digests agree)"
+          + (f"; {skopeo_all:.1f} s extrapolated to {len(pushed)}" if sample != pushed else ""))
     print(f"ratio  skopeo / pinlint cold: {skopeo_all / cold:.1f}x")
     ok = cold < 5 and warm_requests == 0 and code == 0 and agree == len(sample)
     return 0 if ok else 1

@@ -141,7 +141,7 @@ def _lint(args: argparse.Namespace) -> int:
         policy_from_head=args.policy_from_head,
     )
     result = engine.run(opts)
-    _render(result.report, args.format, args.output, args.quiet)
+    _render(result.report, args.format, args.output, args.quiet, result.root)
     return exit_code(result.report, args.strict)
 
 
@@ -154,30 +154,29 @@ def exit_code(report: Report, strict: bool) -> int:
     return 1
 
 
-def _render(report: Report, fmt: str, output: str | None, quiet: bool) -> None:
+def _render(report: Report, fmt: str, output: str | None, quiet: bool, root: str) -> None:
     from pinlint import reporters
 
     render = reporters.get(fmt)
-    with _open_output(output) as out:
+    with _open_output(output, root) as out:
         render(report, out, quiet=quiet)
 
 
 @contextlib.contextmanager
-def _open_output(output: str | None) -> Iterator[TextIO]:
+def _open_output(output: str | None, root: str) -> Iterator[TextIO]:
+    """stdout, or ``output`` written through the atomic writer.  A report
+    file inside the repository may not be a symlink leading out of it (the
+    repository is what a pull request controls)."""
     if output is None:
         yield sys.stdout
         sys.stdout.flush()
         return
-    tmp = f"{output}.pinlint-tmp"
-    try:
-        with open(tmp, "w", encoding="utf-8", newline="\n") as f:
-            yield f
-        os.replace(tmp, output)
-    except OSError as exc:
-        raise PinlintError(f"cannot write {output}: {exc.strerror}") from None
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    from pinlint.atomicwrite import open_text
+
+    target = os.path.abspath(output)
+    inside = target.startswith(os.path.abspath(root) + os.sep)
+    with open_text(target, root=root if inside else None) as out:
+        yield out
 
 
 def _rules(args: argparse.Namespace) -> int:
@@ -207,11 +206,12 @@ def _refs(args: argparse.Namespace) -> int:
 
     opts = engine.Options(paths=tuple(args.paths), config_file=args.config, offline=True, jobs=args.jobs,
                           select=("PIN900", "PIN901"))
-    report = engine.run(opts).report
+    result = engine.run(opts)
+    report = result.report
     if args.format == "json":
-        _render(report, "json", args.output, False)
+        _render(report, "json", args.output, False, result.root)
         return 0
-    with _open_output(args.output) as out:
+    with _open_output(args.output, result.root) as out:
         catalog.inventory(report.refs, out)
     for f in report.findings:
         sys.stderr.write(f"{f.path}:{f.line}:{f.column}: {f.rule} {f.message}\n")

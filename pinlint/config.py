@@ -95,7 +95,8 @@ def from_bytes(data: bytes, where: str, known_rules: Iterable[str] = ()) -> Conf
 
 
 def _parse(text: str, where: str) -> Any:
-    from ruamel.yaml import YAML, YAMLError
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
 
     try:
         # The limits of manifests hold for the policy too: an alias bomb would

@@ -22,8 +22,9 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable, NamedTuple
+from typing import NamedTuple
 
 import pytest
 
@@ -46,8 +47,8 @@ GOOD_LINE, GOOD_COLUMN = 7, 14
 def pod(image_value: str, name: str = "app") -> str:
     """A Pod whose container image (line 7) is ``image_value`` verbatim."""
     return (
-        "apiVersion: v1\nkind: Pod\nmetadata: {name: %s}\nspec:\n  containers:\n    - name: app\n"
-        "      image: %s\n" % (name, image_value)
+        f"apiVersion: v1\nkind: Pod\nmetadata: {{name: {name}}}\nspec:\n  containers:\n    - name: app\n"
+        f"      image: {image_value}\n"
     )
 
 

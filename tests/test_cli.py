@@ -80,7 +80,8 @@ def test_selection(tmp_path: Path, args: tuple[str, ...], rules: list[str], code
 
 def test_config_severity_ignore_and_per_path(tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "r", {
-        ".pinlint.yaml": "rules:\n  severity: {PIN001: warning, templated-reference: error}\n  per-path-ignores: {'legacy/**': [PIN001]}\n",
+        ".pinlint.yaml": "rules:\n  severity: {PIN001: warning, templated-reference: error}\n"
+                         "  per-path-ignores: {'legacy/**': [PIN001]}\n",
         "a.yaml": deploy("nginx:1"), "legacy/b.yaml": deploy("nginx:1"), "t.yaml": deploy("'${IMG}'"),
     })
     code, report, _ = run_json("--offline", str(repo))
@@ -93,9 +94,13 @@ def test_config_severity_ignore_and_per_path(tmp_path: Path) -> None:
     ("config", "needle"),
     [
         pytest.param("registries:\n  alow: [x]\n", "registries: unknown key 'alow'", id="unknown-key"),
-        pytest.param("rules:\n  severity: {PIN001: fatal}\n", "rules.severity.PIN001: 'fatal' is not one of", id="bad-enum"),
+        pytest.param(
+            "rules:\n  severity: {PIN001: fatal}\n", "rules.severity.PIN001: 'fatal' is not one of", id="bad-enum"
+        ),
         pytest.param("rules:\n  ignore: [PIN777]\n", "rules.ignore[0]: unknown rule 'PIN777'", id="unknown-rule"),
-        pytest.param("images:\n  - repository: x\n    tag-template: v1\n", "images[0].tag-template", id="template-without-sha"),
+        pytest.param(
+            "images:\n  - repository: x\n    tag-template: v1\n", "images[0].tag-template", id="template-without-sha"
+        ),
         pytest.param("locators:\n  - id: x\n    match: {kind: A}\n", "locators[0]", id="locator-without-paths"),
         pytest.param("rules: [\n", "not valid YAML", id="yaml-syntax"),
     ],
@@ -136,7 +141,10 @@ def test_inline_suppressions(tmp_path: Path, comment_line: str, suppressed: bool
 
 
 def test_trailing_suppression_and_unused_suppression(tmp_path: Path) -> None:
-    text = deploy("nginx:1   # pinlint: ignore[PIN001] ok") + "      - name: b\n        image: redis@" + DIGEST + "  # pinlint: ignore[PIN001]\n"
+    text = (
+        deploy("nginx:1   # pinlint: ignore[PIN001] ok")
+        + "      - name: b\n        image: redis@" + DIGEST + "  # pinlint: ignore[PIN001]\n"
+    )
     repo = make_repo(tmp_path / "r", {"a.yaml": text})
     _, report, _ = run_json("--offline", "--select", "PIN001,PIN903", str(repo))
     assert findings_at(report) == [("a.yaml", 11, 95, "PIN903")]
@@ -205,6 +213,23 @@ def test_output_file_is_written(tmp_path: Path) -> None:
     proc = run_cli("--offline", "--format", "sarif", "--output", str(out), str(repo))
     assert proc.returncode == 1 and proc.stdout == ""
     assert '"ruleId": "PIN001"' in out.read_text()
+
+
+def test_output_keeps_mode_and_refuses_a_symlink_out_of_the_repository(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "r", {"a.yaml": deploy("nginx:1")})
+    report = repo / "report.json"
+    report.write_text("old\n")
+    report.chmod(0o640)
+    assert run_cli("--offline", "--format", "json", "--output", str(report), str(repo)).returncode == 1
+    assert report.stat().st_mode & 0o777 == 0o640 and '"PIN001"' in report.read_text()
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious\n")
+    planted = repo / "planted.sarif"
+    planted.symlink_to(victim)  # a pull request can add this
+    proc = run_cli("--offline", "--format", "sarif", "--output", str(planted), str(repo))
+    assert proc.returncode == 2 and "planted.sarif" in proc.stderr and "Traceback" not in proc.stderr
+    assert victim.read_text() == "precious\n"
+    assert sorted(p.name for p in repo.iterdir()) == [".git", "a.yaml", "planted.sarif", "report.json"]
 
 
 # The rule catalog: every rule file is valid, and its examples do what they say.

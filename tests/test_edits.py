@@ -41,15 +41,18 @@ def _pin(tmp_path: Path, name: str, data: bytes, style: str = "tag-and-digest") 
 CASES = [
     pytest.param(
         "deploy.yaml",
-        b"apiVersion: v1\nkind: Pod\nspec:\n  containers:\n    - name: a\n      image: nginx:1.25  # renovate: datasource=docker\n",
+        b"apiVersion: v1\nkind: Pod\nspec:\n  containers:\n    - name: a\n"
+        b"      image: nginx:1.25  # renovate: datasource=docker\n",
         b"apiVersion: v1\nkind: Pod\nspec:\n  containers:\n    - name: a\n      image: nginx:1.25@" + D.encode()
         + b"  # renovate: datasource=docker\n",
         id="kubernetes-plain-comment-kept",
     ),
     pytest.param(
         "deploy.yaml",
-        b"\xef\xbb\xbfapiVersion: v1\r\nkind: Pod\r\nspec:\r\n  containers:\r\n  - name: a\r\n    image: 'ghcr.io/acme/api'   \r\n",
-        b"\xef\xbb\xbfapiVersion: v1\r\nkind: Pod\r\nspec:\r\n  containers:\r\n  - name: a\r\n    image: 'ghcr.io/acme/api:latest@"
+        b"\xef\xbb\xbfapiVersion: v1\r\nkind: Pod\r\nspec:\r\n  containers:\r\n  - name: a\r\n"
+        b"    image: 'ghcr.io/acme/api'   \r\n",
+        b"\xef\xbb\xbfapiVersion: v1\r\nkind: Pod\r\nspec:\r\n  containers:\r\n  - name: a\r\n"
+        b"    image: 'ghcr.io/acme/api:latest@"
         + D.encode() + b"'   \r\n",
         id="kubernetes-bom-crlf-quoted-implicit-latest",
     ),
@@ -161,10 +164,13 @@ def test_refresh_replaces_only_the_digest_of_a_pinned_reference(tmp_path: Path) 
 @pytest.mark.parametrize(
     ("name", "data"),
     [
-        pytest.param("deploy.yaml", b"apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - image: '{{ .Values.image }}'\n",
+        pytest.param("deploy.yaml", b"apiVersion: v1\nkind: Pod\nspec:\n  containers:\n"
+                     b"  - image: '{{ .Values.image }}'\n",
                      id="templated"),
-        pytest.param("deploy.yaml", b'apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - image: "nginx\\x3a1.25"\n', id="escaped"),
-        pytest.param("deploy.yaml", b"apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - image: >-\n      nginx:1.25\n",
+        pytest.param("deploy.yaml", b'apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - image: "nginx\\x3a1.25"\n',
+                     id="escaped"),
+        pytest.param("deploy.yaml", b"apiVersion: v1\nkind: Pod\nspec:\n  containers:\n"
+                     b"  - image: >-\n      nginx:1.25\n",
                      id="folded-block"),
     ],
 )

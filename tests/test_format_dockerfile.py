@@ -250,13 +250,18 @@ def test_copy_from_variable_is_templated() -> None:
         pytest.param(
             _source(
                 "FROM golang:1.22 AS build",
-                "RUN --mount=type=cache,target=/root/.cache --mount=type=bind,from=ghcr.io/acme/src:1,source=/src,target=/src go build",
+                "RUN --mount=type=cache,target=/root/.cache "
+                "--mount=type=bind,from=ghcr.io/acme/src:1,source=/src,target=/src go build",
             ),
             [(1, 6, "golang:1.22", "golang:1.22"), (2, 67, "ghcr.io/acme/src:1", "ghcr.io/acme/src:1")],
             id="mount-from-image",
         ),
         pytest.param(
-            _source("FROM golang:1.22 AS build", "FROM alpine:3.19", "RUN --mount=from=build,source=/out,target=/o cp /o/app /"),
+            _source(
+                "FROM golang:1.22 AS build",
+                "FROM alpine:3.19",
+                "RUN --mount=from=build,source=/out,target=/o cp /o/app /",
+            ),
             [(1, 6, "golang:1.22", "golang:1.22"), (2, 6, "alpine:3.19", "alpine:3.19")],
             id="mount-from-stage",
         ),
@@ -329,7 +334,9 @@ def test_syntax_directive(raw: bytes, expected: list[tuple[int, int, str, str]])
             id="continuation",
         ),
         pytest.param(
-            _source("FROM \\", "# a comment inside", "", "   ", "  alpine:3.19 AS base \\", "  # another", "", "RUN true"),
+            _source(
+                "FROM \\", "# a comment inside", "", "   ", "  alpine:3.19 AS base \\", "  # another", "", "RUN true"
+            ),
             [(5, 3, "alpine:3.19", "alpine:3.19")],
             id="comments-and-blank-lines-inside-continuation",
         ),
@@ -339,7 +346,13 @@ def test_syntax_directive(raw: bytes, expected: list[tuple[int, int, str, str]])
             id="escaped-escape-is-not-a-continuation",
         ),
         pytest.param(
-            _source("# escape=`", "FROM mcr.microsoft.com/windows/nanoserver:ltsc2022 `", "  AS base", "RUN dir C:\\", "FROM base"),
+            _source(
+                "# escape=`",
+                "FROM mcr.microsoft.com/windows/nanoserver:ltsc2022 `",
+                "  AS base",
+                "RUN dir C:\\",
+                "FROM base",
+            ),
             [(2, 6, "mcr.microsoft.com/windows/nanoserver:ltsc2022", "mcr.microsoft.com/windows/nanoserver:ltsc2022")],
             id="escape-backtick",
         ),
@@ -369,7 +382,9 @@ def test_syntax_directive(raw: bytes, expected: list[tuple[int, int, str, str]])
             id="bom",
         ),
         pytest.param(
-            _source("# Ünïcödé: 日本語のコメント ☃", "FROM alpine:3.19", "LABEL description=\"café\"", "FROM nginx:1.25"),
+            _source(
+                "# Ünïcödé: 日本語のコメント ☃", "FROM alpine:3.19", "LABEL description=\"café\"", "FROM nginx:1.25"
+            ),
             [(2, 6, "alpine:3.19", "alpine:3.19"), (4, 6, "nginx:1.25", "nginx:1.25")],
             id="non-ascii-comment",
         ),
@@ -403,7 +418,9 @@ def test_line_structure(raw: bytes, expected: list[tuple[int, int, str, str]]) -
             id="heredoc-chomp-quoted",
         ),
         pytest.param(
-            _source("FROM alpine:3.19", "COPY <<A /a <<B /b", "FROM evil:1", "A", "FROM evil:2", "B", "FROM nginx:1.25"),
+            _source(
+                "FROM alpine:3.19", "COPY <<A /a <<B /b", "FROM evil:1", "A", "FROM evil:2", "B", "FROM nginx:1.25"
+            ),
             [(1, 6, "alpine:3.19", "alpine:3.19"), (7, 6, "nginx:1.25", "nginx:1.25")],
             id="two-heredocs",
         ),
@@ -437,9 +454,13 @@ def test_heredocs(raw: bytes, expected: list[tuple[int, int, str, str]]) -> None
     ("raw", "where"),
     (
         pytest.param(_source("FROM golang:1.22 AS build"), ["FROM (stage build)"], id="named-stage"),
-        pytest.param(_source("FROM golang:1.22", "FROM alpine:3.19"), ["FROM (stage 0)", "FROM (stage 1)"], id="stage-index"),
+        pytest.param(
+            _source("FROM golang:1.22", "FROM alpine:3.19"), ["FROM (stage 0)", "FROM (stage 1)"], id="stage-index"
+        ),
         pytest.param(_source("FROM a:1", "COPY --from=b:1 / /"), ["FROM (stage 0)", "COPY --from"], id="copy"),
-        pytest.param(_source("FROM a:1", "RUN --mount=from=b:1 true"), ["FROM (stage 0)", "RUN --mount from="], id="mount"),
+        pytest.param(
+            _source("FROM a:1", "RUN --mount=from=b:1 true"), ["FROM (stage 0)", "RUN --mount from="], id="mount"
+        ),
         pytest.param(_source("# syntax=docker/dockerfile:1", "FROM a:1"), ["# syntax", "FROM (stage 0)"], id="syntax"),
     ),
 )
@@ -478,7 +499,7 @@ def test_source_with_bom_offsets_count_the_bom() -> None:
     ),
 )
 def test_deep_nesting_does_not_crash(name: str, text: str | None, templated: bool) -> None:
-    token = ("${%s:-" % name) * 5000 + "y" + "}" * 5000
+    token = ("${" + name + ":-") * 5000 + "y" + "}" * 5000
     (ref,) = _locate(_source("ARG A=x", "FROM " + token))
     assert (ref.text, ref.templated) == (text or token, templated)
 

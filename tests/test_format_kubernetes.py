@@ -8,9 +8,8 @@ import pytest
 
 from pinlint import engine
 from pinlint.config import Config
-from pinlint.formats import Classifier
+from pinlint.formats import Classifier, kubernetes, kustomize
 from pinlint.sourcetext import SourceText
-from pinlint.formats import kubernetes, kustomize
 from pinlint.yamldoc import load_all
 from tests.helpers import DIGEST, make_repo, refs_at, run_json
 
@@ -21,7 +20,11 @@ def locate(text: str, kind: str = "kubernetes") -> list[tuple[int, int, str]]:
     data = text.encode()
     source = SourceText.from_bytes(data)
     docs = load_all(source.text)
-    refs = kubernetes.locate("f.yaml", source, docs, LOCATORS) if kind == "kubernetes" else kustomize.locate("k.yaml", source, docs)
+    refs = (
+        kubernetes.locate("f.yaml", source, docs, LOCATORS)
+        if kind == "kubernetes"
+        else kustomize.locate("k.yaml", source, docs)
+    )
     for ref in refs:
         if ref.exact:
             assert data[ref.span.start:ref.span.end].decode() == ref.text
@@ -45,7 +48,8 @@ POD = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n   
         ),
         *[
             pytest.param(
-                f"apiVersion: apps/v1\nkind: {kind}\nspec:\n  template:\n    spec:\n      containers:\n      - image: x:{kind.lower()}\n",
+                f"apiVersion: apps/v1\nkind: {kind}\nspec:\n  template:\n    spec:\n      containers:\n"
+                f"      - image: x:{kind.lower()}\n",
                 [(7, 16, f"x:{kind.lower()}")],
                 id=kind,
             )
@@ -58,12 +62,14 @@ POD = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n   
             id="cronjob",
         ),
         pytest.param(
-            "apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nspec:\n  template:\n    spec:\n      containers:\n      - image: r:1\n",
+            "apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nspec:\n  template:\n    spec:\n      containers:\n"
+            "      - image: r:1\n",
             [(7, 16, "r:1")],
             id="argo-rollout",
         ),
         pytest.param(
-            "apiVersion: apps.openshift.io/v1\nkind: DeploymentConfig\nspec:\n  template:\n    spec:\n      containers:\n      - image: oc:1\n",
+            "apiVersion: apps.openshift.io/v1\nkind: DeploymentConfig\nspec:\n  template:\n    spec:\n"
+            "      containers:\n      - image: oc:1\n",
             [(7, 16, "oc:1")],
             id="openshift-deploymentconfig",
         ),
@@ -73,33 +79,39 @@ POD = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n   
             id="list",
         ),
         pytest.param(
-            "apiVersion: argoproj.io/v1alpha1\nkind: Workflow\nspec:\n  templates:\n  - name: a\n    container: {image: 'alpine:3'}\n"
+            "apiVersion: argoproj.io/v1alpha1\nkind: Workflow\nspec:\n  templates:\n  - name: a\n"
+            "    container: {image: 'alpine:3'}\n"
             "  - name: b\n    script:\n      image: python:3\n  - name: c\n    sidecars:\n    - image: side:1\n",
             [(6, 25, "alpine:3"), (9, 14, "python:3"), (12, 14, "side:1")],
             id="argo-workflow",
         ),
         pytest.param(
-            "apiVersion: argoproj.io/v1alpha1\nkind: CronWorkflow\nspec:\n  workflowSpec:\n    templates:\n    - container:\n        image: cw:1\n",
+            "apiVersion: argoproj.io/v1alpha1\nkind: CronWorkflow\nspec:\n  workflowSpec:\n    templates:\n"
+            "    - container:\n        image: cw:1\n",
             [(7, 16, "cw:1")],
             id="argo-cronworkflow",
         ),
         pytest.param(
-            "apiVersion: tekton.dev/v1\nkind: Task\nspec:\n  steps:\n  - name: s\n    image: golang:1.22\n  sidecars:\n  - image: redis:7\n",
+            "apiVersion: tekton.dev/v1\nkind: Task\nspec:\n  steps:\n  - name: s\n    image: golang:1.22\n  sidecars:\n"
+            "  - image: redis:7\n",
             [(6, 12, "golang:1.22"), (8, 12, "redis:7")],
             id="tekton-task",
         ),
         pytest.param(
-            "apiVersion: tekton.dev/v1\nkind: Pipeline\nspec:\n  tasks:\n  - name: t\n    taskSpec:\n      steps:\n      - image: t:1\n",
+            "apiVersion: tekton.dev/v1\nkind: Pipeline\nspec:\n  tasks:\n  - name: t\n    taskSpec:\n      steps:\n"
+            "      - image: t:1\n",
             [(8, 16, "t:1")],
             id="tekton-pipeline",
         ),
         pytest.param(
-            "apiVersion: serving.knative.dev/v1\nkind: Service\nspec:\n  template:\n    spec:\n      containers:\n      - image: kn:1\n",
+            "apiVersion: serving.knative.dev/v1\nkind: Service\nspec:\n  template:\n    spec:\n      containers:\n"
+            "      - image: kn:1\n",
             [(7, 16, "kn:1")],
             id="knative",
         ),
         pytest.param(
-            "apiVersion: acme.io/v1\nkind: Unknown\nspec:\n  runner:\n    pod:\n      containers:\n      - image: crd:1\n",
+            "apiVersion: acme.io/v1\nkind: Unknown\nspec:\n  runner:\n    pod:\n      containers:\n"
+            "      - image: crd:1\n",
             [(7, 16, "crd:1")],
             id="unknown-crd-podspec-fallback",
         ),
@@ -128,7 +140,10 @@ def test_crlf_and_bom_spans_are_byte_exact() -> None:
 
 
 def test_argocd_refs_have_their_own_kind() -> None:
-    text = "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nspec:\n  template:\n    spec:\n      sources:\n      - kustomize:\n          images: ['a:1']\n"
+    text = (
+        "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nspec:\n  template:\n    spec:\n"
+        "      sources:\n      - kustomize:\n          images: ['a:1']\n"
+    )
     source = SourceText.from_bytes(text.encode())
     (ref,) = kubernetes.locate("f.yaml", source, load_all(source.text), LOCATORS)
     assert (ref.kind, ref.text, ref.span.line, ref.span.column) == ("argocd", "a:1", 8, 21)
@@ -181,11 +196,16 @@ def test_classification(tmp_path: Path, relpath: str, kind: str | None) -> None:
 
 def test_user_locator_from_config(tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "r", {
-        ".pinlint.yaml": "locators:\n  - id: acme\n    match: {apiVersion: 'acme.io/*', kind: Batch}\n    images: ['spec.steps[].image', 'spec.tools.*.image']\n",
-        "batch.yaml": "apiVersion: acme.io/v1\nkind: Batch\nspec:\n  steps:\n  - image: step:1\n  tools:\n    lint: {image: 'lint:2'}\n",
+        ".pinlint.yaml": "locators:\n  - id: acme\n    match: {apiVersion: 'acme.io/*', kind: Batch}\n"
+                         "    images: ['spec.steps[].image', 'spec.tools.*.image']\n",
+        "batch.yaml": "apiVersion: acme.io/v1\nkind: Batch\nspec:\n"
+                      "  steps:\n  - image: step:1\n  tools:\n    lint: {image: 'lint:2'}\n",
     })
     code, report, _ = run_json("--offline", str(repo))
-    assert refs_at(report) == [("batch.yaml", 5, 12, "kubernetes", "step:1"), ("batch.yaml", 7, 20, "kubernetes", "lint:2")]
+    assert refs_at(report) == [
+        ("batch.yaml", 5, 12, "kubernetes", "step:1"),
+        ("batch.yaml", 7, 20, "kubernetes", "lint:2"),
+    ]
     assert code == 1
 
 
@@ -194,4 +214,7 @@ def test_compose_with_merge_key_reports_anchor(tmp_path: Path) -> None:
         "compose.yaml": "x-base: &base\n  image: redis:7\nservices:\n  a:\n    <<: *base\n  b:\n    image: 'nginx'\n",
     })
     _, report, _ = run_json("--offline", str(repo))
-    assert refs_at(report) == [("compose.yaml", 2, 10, "compose", "redis:7"), ("compose.yaml", 7, 13, "compose", "nginx")]
+    assert refs_at(report) == [
+        ("compose.yaml", 2, 10, "compose", "redis:7"),
+        ("compose.yaml", 7, 13, "compose", "nginx"),
+    ]

@@ -7,7 +7,7 @@ reference text: fix mode replaces exactly those bytes.
 """
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import pytest
 
@@ -124,7 +124,9 @@ def test_helm_split_fields_and_exactness() -> None:
     assert ref.kind == "helm-values"
     assert not ref.exact
     assert ref.where == "image.repository"
-    assert field_texts(data, ref) == {"registry": "docker.io", "repository": "bitnami/nginx", "tag": "1.25", "digest": ""}
+    assert field_texts(data, ref) == {
+        "registry": "docker.io", "repository": "bitnami/nginx", "tag": "1.25", "digest": ""
+    }
     digest_span = dict(ref.fields)["digest"]
     assert data[digest_span.start - 1:digest_span.end + 1] == b'""'  # fix mode fills between the quotes
 
@@ -187,7 +189,8 @@ GHA_CASES = [
         id="docker-step-quoted",
     ),
     pytest.param(
-        "jobs:\n  t:\n    strategy:\n      matrix:\n        image: ['a:1', 'b:2']\n    container: ${{ matrix.image }}\n",
+        "jobs:\n  t:\n    strategy:\n      matrix:\n        image: ['a:1', 'b:2']\n"
+        "    container: ${{ matrix.image }}\n",
         [(6, 16, "${{ matrix.image }}")],
         id="matrix-expression",
     ),
@@ -302,7 +305,8 @@ INCLUDE_CASES = [
     pytest.param("include:\n  local: /ci/*.yml\n", ["ci/*.yml"], id="local-map"),
     pytest.param(
         "include:\n  - local: ci/a.yml\n    rules: [{if: $X}]\n  - remote: https://example.com/x.yml\n"
-        "  - https://example.com/y.yml\n  - project: acme/ci\n    file: /t.yml\n  - template: Auto-DevOps.gitlab-ci.yml\n"
+        "  - https://example.com/y.yml\n  - project: acme/ci\n    file: /t.yml\n"
+        "  - template: Auto-DevOps.gitlab-ci.yml\n"
         "  - component: gitlab.com/acme/c/build@1.0\n",
         ["ci/a.yml"],
         id="only-local",

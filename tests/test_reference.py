@@ -56,7 +56,10 @@ def test_invalid_references_say_why(text: str, reason: str) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["{{ .Values.image }}", "${IMAGE}", "$(image)", "${{ matrix.image }}", "$[ variables.img ]", "$IMAGE:1", "app:{{ .Chart.AppVersion }}"],
+    [
+        "{{ .Values.image }}", "${IMAGE}", "$(image)", "${{ matrix.image }}", "$[ variables.img ]", "$IMAGE:1",
+        "app:{{ .Chart.AppVersion }}",
+    ],
 )
 def test_templates_are_recognised(text: str) -> None:
     assert isinstance(parse(text), Templated)

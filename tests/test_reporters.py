@@ -10,7 +10,7 @@ import jsonschema
 import pytest
 
 from pinlint import reporters
-from pinlint.model import Edit, Change, Finding, LocatedRef, Report, RuleInfo, Span, Summary
+from pinlint.model import Change, Edit, Finding, LocatedRef, Report, RuleInfo, Span, Summary
 from pinlint.reporters import github, json_report, markdown, sarif, text
 
 DATA = pathlib.Path(__file__).parent / "data"
@@ -132,15 +132,25 @@ def test_json_shape_key_by_key() -> None:
     ("ref", "expected"),
     [
         pytest.param(located("a.yaml", "nginx:1.25", 1, 1), ("docker.io/library/nginx:1.25", False, False), id="tag"),
-        pytest.param(located("a.yaml", "nginx", 1, 1), ("docker.io/library/nginx:latest", False, False), id="implicit-latest"),
+        pytest.param(
+            located("a.yaml", "nginx", 1, 1), ("docker.io/library/nginx:latest", False, False), id="implicit-latest"
+        ),
         pytest.param(
             located("a.yaml", f"ghcr.io/acme/app:1.0@{D1}", 1, 1),
             (f"ghcr.io/acme/app:1.0@{D1}", True, False),
             id="tag-and-digest",
         ),
-        pytest.param(located("a.yaml", f"redis@{D1}", 1, 1), (f"docker.io/library/redis@{D1}", True, False), id="digest-only"),
-        pytest.param(located("a.yaml", "ghcr.io/acme/app@git:HEAD", 1, 1), ("ghcr.io/acme/app", False, False), id="placeholder"),
-        pytest.param(located("a.yaml", "app:dev@git:main", 1, 1), ("docker.io/library/app:dev", False, False), id="placeholder-tag"),
+        pytest.param(
+            located("a.yaml", f"redis@{D1}", 1, 1), (f"docker.io/library/redis@{D1}", True, False), id="digest-only"
+        ),
+        pytest.param(
+            located("a.yaml", "ghcr.io/acme/app@git:HEAD", 1, 1), ("ghcr.io/acme/app", False, False), id="placeholder"
+        ),
+        pytest.param(
+            located("a.yaml", "app:dev@git:main", 1, 1),
+            ("docker.io/library/app:dev", False, False),
+            id="placeholder-tag",
+        ),
         pytest.param(located("a.yaml", "Acme/App@git:main", 1, 1), (None, False, False), id="placeholder-invalid-name"),
         pytest.param(located("a.yaml", "nginx@sha256:abc", 1, 1), (None, False, False), id="invalid"),
         pytest.param(located("a.yaml", "{{ .Values.image }}", 1, 1), (None, False, True), id="template"),
@@ -209,7 +219,9 @@ def _weird_path_report() -> Report:
 
 
 def _no_span_report() -> Report:
-    problem = Finding("PIN900", "unparseable-file", "error", "broken.yaml", 4, 1, "invalid YAML: mapping values are not allowed")
+    problem = Finding(
+        "PIN900", "unparseable-file", "error", "broken.yaml", 4, 1, "invalid YAML: mapping values are not allowed"
+    )
     return make_report(findings=(problem,))
 
 
@@ -373,8 +385,10 @@ def test_github_escaping(raw: str, data: str, prop: str) -> None:
 def test_github_annotations() -> None:
     out = rendered(github.render, TYPICAL)
     assert out.splitlines() == [
-        f"::error file=Dockerfile,line=1,col=6,title=PIN001::mutable-tag: alpine:3.20 has no digest%0Afix: alpine:3.20@{D1}",
-        f"::error file=k8s/app.yaml,line=12,col=16,title=PIN001::mutable-tag: nginx:1.25 has no digest%0Afix: nginx:1.25@{D2}",
+        "::error file=Dockerfile,line=1,col=6,title=PIN001::"
+        f"mutable-tag: alpine:3.20 has no digest%0Afix: alpine:3.20@{D1}",
+        "::error file=k8s/app.yaml,line=12,col=16,title=PIN001::"
+        f"mutable-tag: nginx:1.25 has no digest%0Afix: nginx:1.25@{D2}",
         "::warning file=k8s/app.yaml,line=20,col=18,title=PIN002::"
         "unresolved-placeholder: placeholder ghcr.io/acme/app@git:HEAD is not resolved",
         "::notice title=pinlint::registry checks skipped (--offline): PIN010, PIN011",
@@ -450,7 +464,9 @@ def test_text_does_not_wrap_long_lines_in_ci(monkeypatch: pytest.MonkeyPatch) ->
 
 def test_text_keeps_brackets_in_messages() -> None:
     ref = located("a.yaml", "nginx", 1, 1)
-    out = rendered(text.render, make_report(findings=(finding("PIN001", ref, "see # pinlint: ignore[PIN001] [bold]x"),)))
+    out = rendered(
+        text.render, make_report(findings=(finding("PIN001", ref, "see # pinlint: ignore[PIN001] [bold]x"),))
+    )
     assert "see # pinlint: ignore[PIN001] [bold]x" in out
 
 
@@ -506,6 +522,10 @@ def test_markdown_counts_and_skipped_checks() -> None:
 
 def test_markdown_escapes_untrusted_text() -> None:
     ref = located("a.yaml", "x|y`z", 1, 1)
-    out = rendered(markdown.render, make_report(findings=(finding("PIN003", ref, "bad <img src=x> | ping @git\nnext"),)))
+    out = rendered(
+        markdown.render, make_report(findings=(finding("PIN003", ref, "bad <img src=x> | ping @git\nnext"),))
+    )
     row = out.splitlines()[-1]
-    assert row == "| `PIN003` pin003 (error) | `a.yaml:1` | `` x\\|y`z `` | bad \\<img src=x\\> \\| ping @\u200bgit next |"
+    assert row == (
+        "| `PIN003` pin003 (error) | `a.yaml:1` | `` x\\|y`z `` | bad \\<img src=x\\> \\| ping @\u200bgit next |"
+    )

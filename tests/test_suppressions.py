@@ -20,7 +20,9 @@ def _finding(line: int, rule: str = "PIN001", name: str = "mutable-tag") -> Find
 
 
 def test_same_line_and_line_above_by_id_or_name() -> None:
-    sups = _sups("# pinlint: ignore[mutable-tag] vendor image\nimage: a\nimage: b  # pinlint: ignore[PIN001]\n\nimage: c\n")
+    sups = _sups(
+        "# pinlint: ignore[mutable-tag] vendor image\nimage: a\nimage: b  # pinlint: ignore[PIN001]\n\nimage: c\n"
+    )
     kept = suppressions.apply([_finding(2), _finding(3), _finding(5)], sups, TODAY)
     assert [f.line for f in kept] == [5]
 

@@ -51,7 +51,9 @@ def test_recursive_alias_is_rejected() -> None:
         load_all("a: &a [1, *a]\n")
 
 
-@pytest.mark.parametrize("text", ["a: " + "[" * 1500 + "]" * 1500 + "\n", "".join("  " * i + "k:\n" for i in range(1200)) + "\n"])
+@pytest.mark.parametrize(
+    "text", ["a: " + "[" * 1500 + "]" * 1500 + "\n", "".join("  " * i + "k:\n" for i in range(1200)) + "\n"]
+)
 def test_nesting_limit(text: str) -> None:
     with pytest.raises(YamlError, match="nesting deeper than 1,000 levels"):
         load_all(text)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
-from pinlint.formats.yamlrefs import parse_path, scalar_ref, walk
+from pinlint.formats.yamlrefs import parse_path, scalar_ref, string_or_field, walk
 from pinlint.model import LocatedRef
 from pinlint.sourcetext import SourceText
 from pinlint.yamldoc import YMap, YStr
@@ -53,6 +53,4 @@ def _job(path: str, source: SourceText, job: object, where: str) -> Iterator[Loc
 
 def _container(path: str, source: SourceText, node: object, where: str) -> LocatedRef | None:
     """A container given as a string, or as a mapping with ``image``."""
-    if isinstance(node, YMap):
-        return scalar_ref(path, KIND, source, node.get("image"), f"{where}.image")
-    return scalar_ref(path, KIND, source, node, where)
+    return string_or_field(path, KIND, source, node, where, "image")

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
-from pinlint.formats.yamlrefs import scalar_ref
+from pinlint.formats.yamlrefs import string_or_field
 from pinlint.model import LocatedRef
 from pinlint.sourcetext import SourceText
 from pinlint.yamldoc import YMap, YSeq, YStr, is_null
@@ -68,9 +68,7 @@ def _images(path: str, source: SourceText, section: YMap, prefix: str) -> Iterat
 
 def _named(path: str, source: SourceText, node: object, where: str) -> LocatedRef | None:
     """An image given as a string or as a mapping with ``name``."""
-    if isinstance(node, YMap):
-        return scalar_ref(path, KIND, source, node.get("name"), f"{where}.name")
-    return scalar_ref(path, KIND, source, node, where)
+    return string_or_field(path, KIND, source, node, where, "name")
 
 
 def _is_reference(source: SourceText, node: YSeq) -> bool:

@@ -40,6 +40,16 @@ def scalar_ref(
     return LocatedRef(path, kind, text, span, exact, False, (), where)
 
 
+def string_or_field(
+    path: str, kind: str, source: SourceText, node: object, where: str, key: str
+) -> LocatedRef | None:
+    """A reference written as a string, or as a mapping holding it under ``key``
+    (GitHub's ``container: {image: …}``, GitLab's ``image: {name: …}``)."""
+    if isinstance(node, YMap):
+        return scalar_ref(path, kind, source, node.get(key), f"{where}.{key}")
+    return scalar_ref(path, kind, source, node, where)
+
+
 def walk(node: object, path: tuple[str, ...]) -> Iterator[tuple[object, str]]:
     """Follow a locator path: keys, ``*`` for any key, ``[]`` suffix for every
     item of a sequence.  Yields (node, dotted path with indexes)."""

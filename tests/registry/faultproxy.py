@@ -12,14 +12,16 @@ repository, and serves anonymous tokens from ``/token``, like Docker Hub.
 """
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import socket
 import struct
 import threading
 import time
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Callable, NamedTuple
+from typing import NamedTuple
 from urllib.parse import parse_qs, urlsplit
 
 
@@ -281,10 +283,8 @@ class Recorder:
             with self._lock:
                 self.requests.append(data)
             if self._answer is not None:
-                try:
+                with contextlib.suppress(OSError):
                     conn.sendall(self._answer(data))
-                except OSError:
-                    pass
 
     def close(self) -> None:
         self._closed = True

@@ -145,7 +145,9 @@ class Pusher:
         digest = self.manifest(repo, tag or sha256(body), body, media_type)
         return Pushed(digest, media_type, body)
 
-    def multiarch(self, repo: str, tag: str, *, docker: bool = False, content: str = "multi") -> tuple[Pushed, dict[str, Pushed]]:
+    def multiarch(
+        self, repo: str, tag: str, *, docker: bool = False, content: str = "multi"
+    ) -> tuple[Pushed, dict[str, Pushed]]:
         platforms = {
             "linux/amd64": self.image(repo, content=f"{content}-amd64", arch="amd64", docker=docker),
             "linux/arm64/v8": self.image(repo, content=f"{content}-arm64", arch="arm64", docker=docker),

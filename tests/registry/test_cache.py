@@ -41,7 +41,9 @@ def test_concurrent_processes_share_the_cache_safely(proxy, registry, repo, isol
              for _ in range(4)]
     outputs = [p.communicate(timeout=60) for p in procs]
 
-    assert [(p.returncode, out.strip(), err) for p, (out, err) in zip(procs, outputs)] == [(0, b"0", b"")] * 4
+    assert [
+        (p.returncode, out.strip(), err) for p, (out, err) in zip(procs, outputs, strict=True)
+    ] == [(0, b"0", b"")] * 4
     files = _entries(isolated_env / "cache")
     assert files and not [f for f in files if f.name.startswith(".")]  # no temporary file left
     for f in files:

@@ -100,9 +100,8 @@ def test_unreachable_mirror_is_named_in_pin019(repo):
 def test_redirect_to_an_unlisted_private_address_is_not_followed(proxy, registry, repo, listener):
     img = registry.pusher.image(repo, "v1", labels={"org.opencontainers.image.revision": "abc"})
     proxy.add(Rule("redirect", match="/blobs/", location=f"http://{listener.address}/blob"))
-    with resolver(config(insecure=[proxy.address])) as r:
-        with pytest.raises(NotAllowed) as err:
-            r.labels(f"{proxy.address}/{repo}", img.digest)
+    with resolver(config(insecure=[proxy.address])) as r, pytest.raises(NotAllowed) as err:
+        r.labels(f"{proxy.address}/{repo}", img.digest)
     assert listener.address.split(":")[0] in str(err.value)
     assert listener.accepts == 0
 
