@@ -46,6 +46,12 @@ def scan_file(c: Candidate, settings: ScanSettings, k8s_keywords: tuple[str, ...
             data = f.read(settings.max_size + 1)
     except OSError as exc:
         return _problem(c, "PIN901", f"cannot read: {exc.strerror}")
+    return scan_bytes(c, data, settings, k8s_keywords)
+
+
+def scan_bytes(c: Candidate, data: bytes, settings: ScanSettings, k8s_keywords: tuple[str, ...]) -> ScannedFile:
+    """Locate the references in ``data``, the content of ``c`` (what the
+    fixer uses to prove that an edited file reads as planned)."""
     digest = hashlib.sha256(data).hexdigest()
     try:
         source = SourceText.from_bytes(data)

@@ -68,8 +68,8 @@ def running_site_dirs() -> list[str]:
     if site.ENABLE_USER_SITE:
         dirs.append(site.getusersitepackages())
     dirs += [sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]]
-    unique = dict.fromkeys(os.path.realpath(d) for d in dirs if os.path.isdir(d))
-    return [d for d in unique if not Path(d).is_relative_to(CHECKOUT)]
+    # A venv inside the checkout (scripts/test makes ./.venv) counts like any other.
+    return list(dict.fromkeys(os.path.realpath(d) for d in dirs if os.path.isdir(d)))
 
 
 def borrow_site_dirs(env_dir: Path, dirs: list[str]) -> None:

@@ -39,7 +39,7 @@ from pinlint.registry.errors import NotAllowed, NotFound, RegistryError
 MAX_LISTED = 10
 
 
-class _Verdict(NamedTuple):
+class Verdict(NamedTuple):
     rule: str
     message: str
     severity: str | None = None
@@ -73,7 +73,7 @@ def _fetch_hint(repo: GitRepo, sha: str) -> str:
     return hint
 
 
-def _build_commit(repo: GitRepo, found: evidence.Evidence, image: ImageRef) -> tuple[str | None, _Verdict | None]:
+def _build_commit(repo: GitRepo, found: evidence.Evidence, image: ImageRef) -> tuple[str | None, Verdict | None]:
     """The full build commit, or the verdict that stops the judgement."""
     commit = found.commit
     assert commit is not None
@@ -81,20 +81,20 @@ def _build_commit(repo: GitRepo, found: evidence.Evidence, image: ImageRef) -> t
     if not is_full_sha(commit):
         short = repo.resolve_short(commit)
         if short.status == "ambiguous":
-            return None, _Verdict(
+            return None, Verdict(
                 "PIN020",
                 f"the {found.source} of {where} names commit {commit}, which is ambiguous in this repository: "
                 "several commits start with it; record the full commit id",
             )
         if short.status == "unknown" or short.sha is None:
-            return None, _Verdict(
+            return None, Verdict(
                 "PIN032",
                 f"the {found.source} of {where} names commit {commit}, which is not in this repository; "
                 "fetch the history that holds it (actions/checkout: fetch-depth: 0, or `git fetch --unshallow`)",
             )
         return short.sha, None
     if not repo.has_commit(commit):
-        return None, _Verdict(
+        return None, Verdict(
             "PIN032",
             f"the {found.source} of {where} names build commit {commit}, which is not in this repository "
             f"(shallow clone, unfetched or force-pushed branch); {_fetch_hint(repo, commit)}",
@@ -104,7 +104,7 @@ def _build_commit(repo: GitRepo, found: evidence.Evidence, image: ImageRef) -> t
 
 def _stale(
     repo: GitRepo, head: str, build: str, mapping: ImageMapping, image: ImageRef, source: str
-) -> _Verdict | None:
+) -> Verdict | None:
     changed = repo.differing_paths(build, head, mapping.source)
     if not changed:
         return None
@@ -115,16 +115,17 @@ def _stale(
     try:
         log = repo.commits_touching(changed, build, head, limit=MAX_LISTED)
     except (UnknownCommit, GitError):
-        return _Verdict("PIN030", message)
+        return Verdict("PIN030", message)
     if log.commits:
         listed = "; ".join(f"{sha[:12]} {subject}" for sha, subject in log.commits)
         more = log.total - len(log.commits)
         message += f"; changed by {listed}" + (f" and {more} more commits" if more > 0 else "")
-    return _Verdict("PIN030", message)
+    return Verdict("PIN030", message)
 
 
-def _judge(repo: GitRepo, head: str, ctx: RunContext, job: _Job) -> list[_Verdict]:
-    image, mapping = job
+def judge(repo: GitRepo, head: str, ctx: RunContext, image: ImageRef, mapping: ImageMapping) -> list[Verdict]:
+    """Every git verdict on ``image`` (pinned) built from ``mapping``'s source;
+    also what the fixer's race guard asks about a digest it would write."""
     try:
         found = evidence.build_commit(ctx.services.resolver, image, tag_template=mapping.tag_template)
     except NotFound:
@@ -132,14 +133,14 @@ def _judge(repo: GitRepo, head: str, ctx: RunContext, job: _Job) -> list[_Verdic
     except NotAllowed:
         return []  # PIN012 says so
     except RegistryError as e:
-        return [_Verdict("PIN019", f"cannot read the build-commit evidence of {image.name}: {e.message}")]
-    out: list[_Verdict] = []
+        return [Verdict("PIN019", f"cannot read the build-commit evidence of {image.name}: {e.message}")]
+    out: list[Verdict] = []
     if found.disagreements:
-        out.append(_Verdict("PIN020", "; ".join(found.disagreements)))
+        out.append(Verdict("PIN020", "; ".join(found.disagreements)))
     if found.missing:
         severity = "error" if mapping.require_provenance else None
         notes = f" (revision values that are not commits: {', '.join(found.notes)})" if found.notes else ""
-        out.append(_Verdict(
+        out.append(Verdict(
             "PIN021",
             f"{image.name}@{_short(image.digest or '')} is built from {_paths(mapping.source) or 'this repository'} "
             f"but names no build commit: no org.opencontainers.image.revision annotation or label and no "
@@ -158,10 +159,10 @@ def _judge(repo: GitRepo, head: str, ctx: RunContext, job: _Job) -> list[_Verdic
             if verdict is not None:
                 out.append(verdict)
     except UnknownCommit as e:
-        out.append(_Verdict("PIN032", f"build commit {e.rev} of {image.name} is not in this repository; "
+        out.append(Verdict("PIN032", f"build commit {e.rev} of {image.name} is not in this repository; "
                                       f"{_fetch_hint(repo, e.rev)}"))
     except GitError as e:
-        out.append(_Verdict("PIN019", f"git could not be consulted in {repo.root or repo.git_dir}: {e}"))
+        out.append(Verdict("PIN019", f"git could not be consulted in {repo.root or repo.git_dir}: {e}"))
     return out
 
 
@@ -189,11 +190,13 @@ def run(refs: Sequence[LocatedRef], ctx: RunContext) -> Iterable[Hit]:
     if head is None:
         return [Hit("PIN019", ref, f"the repository {repo.root or repo.git_dir} has no HEAD commit") for ref in jobs]
     unique = list(dict.fromkeys(jobs.values()))
-    results = ctx.services.resolver.run_all(lambda _r, job: _judge(repo, head, ctx, job), unique, workers=8)
-    verdicts: dict[_Job, list[_Verdict]] = {}
+    results = ctx.services.resolver.run_all(
+        lambda _r, job: judge(repo, head, ctx, job.image, job.mapping), unique, workers=8
+    )
+    verdicts: dict[_Job, list[Verdict]] = {}
     for job, result in zip(unique, results, strict=True):
         if isinstance(result, BaseException):
-            verdicts[job] = [_Verdict("PIN019", f"the git checks of {job.image.name} failed: {result}")]
+            verdicts[job] = [Verdict("PIN019", f"the git checks of {job.image.name} failed: {result}")]
         else:
             verdicts[job] = result
     hits: list[Hit] = []
