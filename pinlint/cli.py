@@ -120,8 +120,8 @@ def _lint(args: argparse.Namespace) -> int:
         _usage_exit("pinlint", "--diff needs --fix")
     if args.refresh and not args.fix:
         _usage_exit("pinlint", "--refresh needs --fix")
-    if args.fix:
-        _usage_exit("pinlint", "--fix is not available in this version yet")
+    if args.fix and args.offline:
+        _usage_exit("pinlint", "--fix needs the registry to look digests up; it cannot run with --offline")
     if args.policy_from_head and not args.base:
         _usage_exit("pinlint", "--policy-from-head needs --base")
     if args.policy_from_head:
@@ -139,17 +139,30 @@ def _lint(args: argparse.Namespace) -> int:
         progress=progress,
         base=args.base,
         policy_from_head=args.policy_from_head,
+        fix=args.fix,
+        refresh=args.refresh,
+        diff=args.diff,
     )
     result = engine.run(opts)
-    _render(result.report, args.format, args.output, args.quiet, result.root)
+    if args.diff:
+        sys.stdout.write(result.diff)
+        sys.stdout.flush()
+        if args.output:
+            _render(result.report, args.format, args.output, args.quiet, result.root)
+    else:
+        _render(result.report, args.format, args.output, args.quiet, result.root)
     return exit_code(result.report, args.strict)
 
 
 def exit_code(report: Report, strict: bool) -> int:
+    """0 clean; 3 when verification could not complete for everything that
+    fails (PIN019 findings, and findings at a reference that also has one:
+    the registry could not be consulted to judge or fix it); else 1."""
     failing = [f for f in report.findings if f.severity == "error" or (strict and f.severity == "warning")]
     if not failing:
         return 0
-    if all(f.rule == "PIN019" for f in failing):
+    blocked = {(f.path, f.line, f.column) for f in report.findings if f.rule == "PIN019"}
+    if all(f.rule == "PIN019" or (f.path, f.line, f.column) in blocked for f in failing):
         return 3
     return 1
 

@@ -23,7 +23,7 @@ from pinlint.discovery import discover, find_root
 from pinlint.errors import ConfigError
 from pinlint.formats import Classifier
 from pinlint.locators import Locator, compile_all
-from pinlint.model import FileProblem, Finding, LocatedRef, Report, RuleInfo, ScannedFile, Summary
+from pinlint.model import Change, FileProblem, Finding, LocatedRef, Report, RuleInfo, ScannedFile, Summary
 from pinlint.scan import ScanSettings, scan
 from pinlint.selection import Selection
 from pinlint.tree import Tree, WorkTree
@@ -46,6 +46,9 @@ class Options(NamedTuple):
     today: datetime.date | None = None
     base: str | None = None  # --base REF: judge the change REF...HEAD
     policy_from_head: bool = False  # --policy-from-head: the working tree's policy even with --base
+    fix: bool = False  # --fix: rewrite what can be fixed (needs the registry)
+    refresh: bool = False  # --refresh: also re-pin PIN011/PIN013
+    diff: bool = False  # --diff: describe the fixes, write nothing
 
 
 def compile_locators(cfg: Config) -> list[Locator]:
@@ -113,6 +116,7 @@ class Run(NamedTuple):
     rules: tuple[RuleInfo, ...]
     report: Report
     scanned: tuple[ScannedFile, ...]  # per file: refs, problems and the hash of the bytes read
+    diff: str = ""  # with --fix: the unified diff of what was (or, with --diff, would be) rewritten
 
 
 def run(opts: Options) -> Run:
@@ -133,10 +137,14 @@ def run(opts: Options) -> Run:
     jobs = opts.jobs or os.cpu_count() or 1
     with Services(cfg, tree, offline=opts.offline, root=root, git=repo, change=change) as services:
         chosen = selection.decide(rules, cfg.rules, opts.select, opts.ignore)
-        scanned, problems, files = _scan(root, tree, cfg, opts, change)
+        scanned, problems, files, settings = _scan(root, tree, cfg, opts, change)
         refs = [ref for f in scanned for ref in f.refs]
         ctx = RunContext(cfg, root, services, jobs, opts.progress)
         hits, skipped = run_checks(all_checks(), refs, ctx, chosen)
+        if services.available("registry") is None:
+            from pinlint import fixplan
+
+            hits = [h for h in fixplan.plan(hits, ctx) if h.rule in chosen.severity]
     problems += [p for f in scanned for p in f.problems]
     findings = to_findings(hits, problems, rules, chosen)
     pin903 = rulebook.by_key(rules)["PIN903"]
@@ -144,17 +152,26 @@ def run(opts: Options) -> Run:
     sups = [s for f in scanned for s in f.suppressions]
     findings = suppressions.apply(findings, sups, opts.today or datetime.date.today(), unused)
     findings.sort(key=lambda f: (f.path, f.line, f.column, f.rule))
+    changes: tuple[Change, ...] = ()
+    diff = ""
+    if opts.fix:
+        from pinlint import fixer
+        from pinlint.formats import kubernetes_keywords
+
+        fixed = fixer.apply(findings, scanned, root, settings, kubernetes_keywords(settings.locators),
+                            refresh=opts.refresh, write=not opts.diff)
+        findings, changes, diff = list(fixed.findings), fixed.changes, fixed.diff
     errors = sum(1 for f in findings if f.severity == "error")
     warnings = sum(1 for f in findings if f.severity == "warning")
-    summary = Summary(files, len(refs), errors, warnings, tuple(skipped))
+    summary = Summary(files, len(refs), errors, warnings, tuple(skipped), len(changes) if opts.fix else None)
     refs.sort(key=lambda r: (r.path, r.span.line, r.span.column))
-    report = Report(tuple(findings), tuple(refs), summary, rules, root)
-    return Run(root, cfg, rules, report, tuple(scanned))
+    report = Report(tuple(findings), tuple(refs), summary, rules, root, changes)
+    return Run(root, cfg, rules, report, tuple(scanned), diff)
 
 
 def _scan(
     root: str, tree: Tree, cfg: Config, opts: Options, change: BaseChange | None
-) -> tuple[list[ScannedFile], list[FileProblem], int]:
+) -> tuple[list[ScannedFile], list[FileProblem], int, ScanSettings]:
     classifier = Classifier(root, {kind: list(patterns) for kind, patterns in cfg.kinds})
     paths = opts.paths or (root,)
     candidates, problems = discover(root, paths, classifier, list(cfg.exclude), list(cfg.include))
@@ -166,7 +183,7 @@ def _scan(
         problems = [p for p in problems if change.judged(p.path)]
     settings = ScanSettings(tuple(compile_locators(cfg)), limits, lim.max_file_size)
     scanned = scan(candidates, settings, opts.jobs or os.cpu_count() or 1)
-    return scanned, problems, len(candidates) + len(problems)
+    return scanned, problems, len(candidates) + len(problems), settings
 
 
 def run_checks(

@@ -154,12 +154,14 @@ def test_exit_code_3_only_for_verification_failures() -> None:
     info = RuleInfo("PIN019", "verification-failed", "error", "error", "registry", "no", "", "", "")
     from pinlint.model import Finding, Report, Summary
 
-    def report(*rules: str) -> Report:
-        findings = tuple(Finding(r, r, "error", "a.yaml", 1, 1, "m") for r in rules)
+    def report(*found: tuple[str, int]) -> Report:
+        findings = tuple(Finding(r, r, "error", "a.yaml", line, 1, "m") for r, line in found)
         return Report(findings, (), Summary(1, 1, len(findings), 0), (info,))
 
-    assert cli.exit_code(report("PIN019"), False) == 3
-    assert cli.exit_code(report("PIN019", "PIN001"), False) == 1
+    assert cli.exit_code(report(("PIN019", 1)), False) == 3
+    assert cli.exit_code(report(("PIN019", 1), ("PIN001", 2)), False) == 1
+    # a mutable tag whose fix could not be looked up: the registry is what stands in the way
+    assert cli.exit_code(report(("PIN019", 2), ("PIN001", 2)), False) == 3
     assert cli.exit_code(report(), False) == 0
 
 
