@@ -61,10 +61,14 @@ def write_text(path: str | os.PathLike[str], text: str, *, root: str | os.PathLi
 @contextlib.contextmanager
 def open_text(path: str | os.PathLike[str], *, root: str | os.PathLike[str] | None = None,
               newline: str | None = "\n", encoding: str = "utf-8",
-              new_file_mode: int | None = None, durable: bool = True) -> Iterator[TextIO]:
+              new_file_mode: int | None = None, durable: bool = True,
+              follow_symlinks: bool = True) -> Iterator[TextIO]:
     """A text stream whose content replaces ``path`` when the block completes;
-    if the block raises, ``path`` is untouched and the exception goes on."""
-    with _replacing(path, root, new_file_mode, durable) as raw:
+    if the block raises, ``path`` is untouched and the exception goes on.
+    ``follow_symlinks=False`` replaces a symlink at ``path`` with the new
+    file instead of writing where it points (for reports: a link planted in
+    the repository must not redirect the write)."""
+    with _replacing(path, root, new_file_mode, durable, follow_symlinks) as raw:
         stream = io.TextIOWrapper(raw, encoding=encoding, newline=newline)
         try:
             yield stream
@@ -77,9 +81,10 @@ def open_text(path: str | os.PathLike[str], *, root: str | os.PathLike[str] | No
 
 @contextlib.contextmanager
 def _replacing(path: str | os.PathLike[str], root: str | os.PathLike[str] | None,
-               new_file_mode: int | None, durable: bool) -> Iterator[io.BufferedWriter]:
+               new_file_mode: int | None, durable: bool,
+               follow_symlinks: bool = True) -> Iterator[io.BufferedWriter]:
     name = os.fspath(path)
-    target = _target(name, root)
+    target = _target(name, root) if follow_symlinks else _link_target(name, root)
     folder = os.path.dirname(target) or "."
     try:
         mode = _mode_for(target, new_file_mode)
@@ -117,7 +122,24 @@ def _target(name: str, root: str | os.PathLike[str] | None) -> str:
     return real
 
 
+def _link_target(name: str, root: str | os.PathLike[str] | None) -> str:
+    """``name`` itself (a symlink there is replaced, not followed), in its
+    folder with every symlink of the folder resolved, refused when that folder
+    leaves ``root``."""
+    folder = os.path.realpath(os.path.dirname(os.path.abspath(name)))
+    target = os.path.join(folder, os.path.basename(name))
+    if root is not None:
+        base = os.path.realpath(os.fspath(root))
+        if os.path.commonpath([base, folder]) != base:
+            raise WriteError(name, f"its folder resolves to {folder}, outside {base}")
+    if os.path.isdir(target) and not os.path.islink(target):
+        raise WriteError(name, "it is a folder")
+    return target
+
+
 def _mode_for(target: str, new_file_mode: int | None) -> int:
+    if os.path.islink(target):
+        return new_file_mode if new_file_mode is not None else 0o666 & ~_umask()
     try:
         return os.stat(target).st_mode & 0o7777
     except FileNotFoundError:

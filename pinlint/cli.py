@@ -31,8 +31,15 @@ class _Parser(argparse.ArgumentParser):
         _usage_exit(self.prog, message)
 
 
+def _inert(message: str) -> str:
+    """A message for stderr: control characters escaped, line breaks kept."""
+    from pinlint import inert
+
+    return "\n".join(inert.text(line) for line in message.split("\n"))
+
+
 def _usage_exit(prog: str, message: str) -> NoReturn:
-    sys.stderr.write(f"{prog}: error: {message}\n")
+    sys.stderr.write(f"{prog}: error: {_inert(message)}\n")
     raise SystemExit(2)
 
 
@@ -104,7 +111,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _refs(args)
         return _lint(args)
     except PinlintError as exc:
-        sys.stderr.write(f"pinlint: {exc}\n")
+        sys.stderr.write(f"pinlint: {_inert(str(exc))}\n")
         return exc.exit_code
     except KeyboardInterrupt:
         sys.stderr.write("pinlint: interrupted\n")
@@ -177,9 +184,11 @@ def _render(report: Report, fmt: str, output: str | None, quiet: bool, root: str
 
 @contextlib.contextmanager
 def _open_output(output: str | None, root: str) -> Iterator[TextIO]:
-    """stdout, or ``output`` written through the atomic writer.  A report
-    file inside the repository may not be a symlink leading out of it (the
-    repository is what a pull request controls)."""
+    """stdout, or ``output`` written through the atomic writer: a uniquely
+    named temporary file in the same folder, renamed over the target.  A
+    symlink at the target is replaced, never followed (a pull request can
+    plant one in the repository), and inside the repository the folder may
+    not lead out of it."""
     if output is None:
         yield sys.stdout
         sys.stdout.flush()
@@ -188,7 +197,7 @@ def _open_output(output: str | None, root: str) -> Iterator[TextIO]:
 
     target = os.path.abspath(output)
     inside = target.startswith(os.path.abspath(root) + os.sep)
-    with open_text(target, root=root if inside else None) as out:
+    with open_text(target, root=root if inside else None, follow_symlinks=False) as out:
         yield out
 
 
@@ -227,5 +236,5 @@ def _refs(args: argparse.Namespace) -> int:
     with _open_output(args.output, result.root) as out:
         catalog.inventory(report.refs, out)
     for f in report.findings:
-        sys.stderr.write(f"{f.path}:{f.line}:{f.column}: {f.rule} {f.message}\n")
+        sys.stderr.write(_inert(f"{f.path}:{f.line}:{f.column}: {f.rule} {f.message}") + "\n")
     return 0

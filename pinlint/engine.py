@@ -60,8 +60,18 @@ def known_rule_keys(rules: Sequence[RuleInfo]) -> set[str]:
 
 
 def load_settings(root: str, config_file: str | None) -> tuple[Config, tuple[RuleInfo, ...]]:
+    """The policy from the working tree: ``--config FILE`` as given (the
+    command line is trusted), else ``.pinlint.yaml`` at the root, which is not
+    read when it is a symlink leading out of the repository."""
     rules = rulebook.load()
-    path = config_file or configmod.find(root)
+    path = config_file
+    if path is None:
+        path = configmod.find(root)
+        if path is not None:
+            real, base = os.path.realpath(path), os.path.realpath(root)
+            if os.path.commonpath([real, base]) != base:
+                raise ConfigError(f"invalid config: {os.path.basename(path)} is a symlink leading out of the "
+                                  "repository: not read")
     return configmod.load(path, known_rule_keys(rules)), rules
 
 

@@ -20,7 +20,7 @@ from pinlint.discovery import Candidate
 from pinlint.locators import Locator
 from pinlint.model import FileProblem, ScannedFile
 from pinlint.sourcetext import DecodeError, SourceText
-from pinlint.yamldoc import Limits, YamlError, load_all
+from pinlint.yamldoc import Limits, YamlError, YMap, YSeq, YStr, load_all
 
 _PARALLEL_MIN_FILES = 400
 _CHUNK = 64
@@ -57,6 +57,7 @@ def scan_bytes(c: Candidate, data: bytes, settings: ScanSettings, k8s_keywords: 
         source = SourceText.from_bytes(data)
     except DecodeError as exc:
         return _problem(c, "PIN901", f"{exc}: not read", digest=digest)
+    docs: Sequence[object] = ()
     if c.kind == "dockerfile":
         refs = formats.locate_dockerfile(c.relpath, source)
     elif not formats.may_hold_refs(c.kind, source.text, k8s_keywords):
@@ -67,7 +68,30 @@ def scan_bytes(c: Candidate, data: bytes, settings: ScanSettings, k8s_keywords: 
         except YamlError as exc:
             return _problem(c, "PIN900", exc.message, exc.line, exc.column, digest)
         refs = formats.locate_yaml(c.kind, c.relpath, source, docs, settings.locators)
-    return ScannedFile(c.relpath, c.kind, tuple(refs), (), suppressions.parse(c.relpath, source), digest)
+    if c.kind == "dockerfile":
+        sups = suppressions.parse(c.relpath, source, full_line=True)
+    else:
+        sups = suppressions.parse(c.relpath, source, _scalar_ranges(docs) if "pinlint:" in source.text else ())
+    return ScannedFile(c.relpath, c.kind, tuple(refs), (), sups, digest)
+
+
+def _scalar_ranges(docs: Sequence[object]) -> list[tuple[int, int]]:
+    """The character ranges of every scalar (keys included) in the documents."""
+    out: list[tuple[int, int]] = []
+    seen: set[int] = set()
+    stack: list[object] = list(docs)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, YStr):
+            out.append((node.start, node.end))
+        elif isinstance(node, (YMap, YSeq)) and id(node) not in seen:
+            seen.add(id(node))
+            if isinstance(node, YMap):
+                stack.extend(node.keynodes.values())
+                stack.extend(node.values())
+            else:
+                stack.extend(node)
+    return out
 
 
 def _problem(

@@ -1,15 +1,20 @@
 """Inline suppressions: ``# pinlint: ignore[PIN001,mutable-tag] reason until=2027-03-31``.
 
 A comment covers its own line and the line below, so it works both as a
-trailing comment and on the line above a reference.  Without brackets it
+trailing comment and on the line above a reference.  Only real comments
+count: in YAML a ``#`` at the start of a line or after whitespace, outside
+every scalar (a ``#`` inside a quoted or block scalar is data, which a
+generator or an attacker may control); in a Dockerfile a line whose first
+character other than whitespace is ``#`` (Docker has no trailing comments).  Without brackets it
 covers every rule.  After ``until`` it no longer suppresses, and the finding
 says the suppression expired.
 """
 from __future__ import annotations
 
+import bisect
 import datetime
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from pinlint.model import Finding, Suppression
 from pinlint.sourcetext import SourceText
@@ -18,13 +23,29 @@ _COMMENT = re.compile(r"#\s*pinlint:\s*ignore(?:\[(?P<rules>[^\]]*)\])?(?P<rest>
 _UNTIL = re.compile(r"\buntil=(\d{4}-\d{2}-\d{2})\b")
 
 
-def parse(path: str, source: SourceText) -> tuple[Suppression, ...]:
+def parse(
+    path: str, source: SourceText, scalars: Sequence[tuple[int, int]] = (), *, full_line: bool = False
+) -> tuple[Suppression, ...]:
+    """The suppressions of a file.  ``scalars`` are the character ranges of
+    the YAML scalars (a match inside one is not a comment); ``full_line``
+    takes only comments on a line of their own (Dockerfiles)."""
     text = source.text
     if "pinlint:" not in text:
         return ()
+    starts = sorted(scalars)
     found = []
     for m in _COMMENT.finditer(text):
-        line, column = source.position(m.start())
+        at = m.start()
+        line_start = text.rfind("\n", 0, at) + 1
+        before = text[line_start:at]
+        if full_line and before.strip():
+            continue
+        if before and not before[-1].isspace():
+            continue  # "a#b" is not a comment
+        i = bisect.bisect_right(starts, (at, len(text) + 1)) - 1
+        if i >= 0 and starts[i][0] <= at < starts[i][1]:
+            continue  # inside a scalar: data, not a comment
+        line, column = source.position(at)
         rules = tuple(r.strip() for r in (m["rules"] or "").split(",") if r.strip())
         until = _UNTIL.search(m["rest"])
         found.append(Suppression(path, line, column, rules, until[1] if until else None, (line, line + 1)))

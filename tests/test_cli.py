@@ -217,7 +217,7 @@ def test_output_file_is_written(tmp_path: Path) -> None:
     assert '"ruleId": "PIN001"' in out.read_text()
 
 
-def test_output_keeps_mode_and_refuses_a_symlink_out_of_the_repository(tmp_path: Path) -> None:
+def test_output_keeps_mode_and_replaces_a_planted_symlink(tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "r", {"a.yaml": deploy("nginx:1")})
     report = repo / "report.json"
     report.write_text("old\n")
@@ -229,9 +229,13 @@ def test_output_keeps_mode_and_refuses_a_symlink_out_of_the_repository(tmp_path:
     planted = repo / "planted.sarif"
     planted.symlink_to(victim)  # a pull request can add this
     proc = run_cli("--offline", "--format", "sarif", "--output", str(planted), str(repo))
-    assert proc.returncode == 2 and "planted.sarif" in proc.stderr and "Traceback" not in proc.stderr
-    assert victim.read_text() == "precious\n"
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert victim.read_text() == "precious\n"  # the link is replaced, not followed
+    assert not planted.is_symlink() and '"ruleId": "PIN001"' in planted.read_text()
     assert sorted(p.name for p in repo.iterdir()) == [".git", "a.yaml", "planted.sarif", "report.json"]
+    (repo / "out").symlink_to(tmp_path, target_is_directory=True)  # a folder leading out
+    proc = run_cli("--offline", "--format", "json", "--output", str(repo / "out" / "r.json"), str(repo))
+    assert proc.returncode == 2 and "out/r.json" in proc.stderr and not (tmp_path / "r.json").exists()
 
 
 # The rule catalog: every rule file is valid, and its examples do what they say.

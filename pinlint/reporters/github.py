@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TextIO
 
+from pinlint import inert
 from pinlint.model import Finding, Report
 from pinlint.reporters.common import counts_phrase, scope_phrase, skipped_lines
 
@@ -40,7 +41,10 @@ def annotation(finding: Finding) -> str:
 
 
 def escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    """Workflow-command data: ``%``, CR and LF escaped (so no text starts a
+    line of its own), then every other control character shown escaped (so
+    no ANSI sequence recolours the log)."""
+    return inert.text(text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
 
 
 def escape_property(text: str) -> str:

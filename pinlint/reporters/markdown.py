@@ -6,8 +6,10 @@ reference cannot break the table, inject HTML or @-mention anyone.
 """
 from __future__ import annotations
 
+import re
 from typing import TextIO
 
+from pinlint import inert
 from pinlint.model import Change, Finding, Report
 from pinlint.reporters.common import counts_phrase, plural, scope_phrase, skipped_lines
 
@@ -86,16 +88,19 @@ def _digest_cell(digest: str | None) -> str:
 
 
 def _code(text: str) -> str:
-    """An inline code span that survives a table cell."""
-    text = _one_line(text).replace("|", "\\|")
-    fence = "``" if "`" in text else "`"
-    pad = " " if fence == "``" else ""
+    """An inline code span that survives a table cell: its fence is longer
+    than any run of backticks inside, so nothing can close it early (and
+    inside a code span nothing renders: no HTML, image, link or mention)."""
+    text = inert.text(_one_line(text)).replace("|", "\\|")
+    longest = max((len(run) for run in re.findall("`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if longest else ""
     return f"{fence}{pad}{text}{pad}{fence}"
 
 
 def _text(text: str) -> str:
     """Plain text with Markdown/HTML specials escaped and @-mentions defused."""
-    out = "".join(f"\\{ch}" if ch in _ESCAPED else ch for ch in _one_line(text))
+    out = "".join(f"\\{ch}" if ch in _ESCAPED else ch for ch in inert.text(_one_line(text)))
     return out.replace("@", "@\u200b")
 
 

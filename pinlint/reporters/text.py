@@ -13,6 +13,7 @@ from typing import TextIO
 from rich.console import Console
 from rich.text import Text
 
+from pinlint import inert
 from pinlint.model import Change, Finding, Report
 from pinlint.reporters.common import counts_phrase, plural, scope_phrase, skipped_lines
 
@@ -62,12 +63,12 @@ def _isatty(out: TextIO) -> bool:
 
 
 def _print_file(console: Console, path: str, findings: list[Finding]) -> None:
-    console.print(Text(path, style="bold underline"))
+    console.print(Text(inert.text(path), style="bold underline"))
     width = max(len(_position(f)) for f in findings)
     for f in findings:
         console.print(_finding_line(f, width))
         if f.fix:
-            console.print(Text.assemble(" " * (width + 4), ("fix: ", "dim"), (f.fix, "green")))
+            console.print(Text.assemble(" " * (width + 4), ("fix: ", "dim"), (inert.text(f.fix), "green")))
     console.print()
 
 
@@ -86,7 +87,7 @@ def _finding_line(f: Finding, width: int) -> Text:
         " ",
         (f.name, "cyan"),
         "  ",
-        f.message,
+        inert.text(f.message),
     )
 
 
@@ -96,13 +97,13 @@ def _print_changes(console: Console, changes: tuple[Change, ...]) -> None:
         console.print(
             Text.assemble(
                 "  ",
-                (f"{change.path}:{change.line}:{change.column}", "dim"),
+                (inert.text(f"{change.path}:{change.line}:{change.column}"), "dim"),
                 "  ",
                 (change.rule, "bold"),
                 "  ",
-                change.old,
+                inert.text(change.old),
                 " -> ",
-                (change.new, "green"),
+                (inert.text(change.new), "green"),
             )
         )
     console.print()
@@ -116,4 +117,4 @@ def _print_summary(console: Console, report: Report) -> None:
     if summary.fixed is not None:
         console.print(f"fixed {plural(summary.fixed, 'reference')}")
     for line in skipped_lines(report):
-        console.print(Text(line, style="dim"))
+        console.print(Text(inert.text(line), style="dim"))

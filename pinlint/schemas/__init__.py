@@ -10,6 +10,8 @@ from typing import Any
 import jsonschema
 from referencing import Registry, Resource
 
+from pinlint import inert
+
 NAMES = ("config", "locator", "rule")
 
 
@@ -37,19 +39,30 @@ def problems(name: str, instance: object) -> Iterator[str]:
 
 
 def key_path(parts: Any) -> str:
+    """``rules.severity.PIN031``; keys are the config author's text, shown escaped and short."""
     out = ""
     for part in parts:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+        shown = str(part) if isinstance(part, int) else _short_key(str(part))
+        out += f"[{shown}]" if isinstance(part, int) else (f".{shown}" if out else shown)
     return out or "(top level)"
 
 
+def _short_key(key: str, limit: int = 60) -> str:
+    key = inert.text(key)
+    return key if len(key) <= limit else key[: limit - 1] + "\u2026"
+
+
 def _message(error: jsonschema.ValidationError) -> str:
+    """jsonschema's message with the offending value quoted as a short, escaped
+    excerpt: a value can be long, or a secret read through a planted file."""
     if error.validator == "additionalProperties" and isinstance(error.instance, dict):
         allowed = sorted(error.schema.get("properties", {}))
         extra = sorted(set(error.instance) - set(allowed))
-        return f"unknown key {', '.join(map(repr, extra))} (allowed: {', '.join(allowed)})"
+        return f"unknown key {', '.join(inert.excerpt(k) for k in extra)} (allowed: {', '.join(allowed)})"
     if error.validator in ("oneOf", "anyOf") and error.context:
-        best: str = jsonschema.exceptions.best_match(error.context).message
-        return best
+        error = jsonschema.exceptions.best_match(error.context)
     message: str = error.message  # jsonschema is untyped: name the type of what is returned
-    return message
+    quoted = repr(error.instance)
+    if quoted in message and len(quoted) > 60:
+        message = message.replace(quoted, inert.excerpt(error.instance))
+    return inert.text(message)
