@@ -28,7 +28,26 @@ SUBCOMMANDS = ("lint", "rules", "explain", "refs")
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
-        _usage_exit(self.prog, message)
+        _usage_exit(self.prog, message + self._suggestion(message))
+
+    def _suggestion(self, message: str) -> str:
+        """``(did you mean --offline?)`` for a mistyped option or choice."""
+        import difflib
+        import re
+
+        m = re.search(r"unrecognized arguments: (\S+)", message)
+        if m:
+            parsers = [self] + [p for a in self._actions if isinstance(a, argparse._SubParsersAction)
+                                for p in a.choices.values()]
+            options = [o for parser in parsers for action in parser._actions for o in action.option_strings]
+            close = difflib.get_close_matches(m[1].split("=", 1)[0], options, n=1)
+            return f" (did you mean {close[0]}?)" if close else ""
+        m = re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)", message)
+        if m:
+            choices = re.findall(r"'([^']*)'", m[2]) or [c.strip() for c in m[2].split(",")]
+            close = difflib.get_close_matches(m[1], choices, n=1)
+            return f" (did you mean {close[0]}?)" if close else ""
+        return ""
 
 
 def _inert(message: str) -> str:
@@ -89,6 +108,8 @@ def build_parser() -> argparse.ArgumentParser:
     refs.add_argument("--output", metavar="FILE")
     refs.add_argument("--config", metavar="FILE")
     refs.add_argument("--jobs", "-j", type=int, default=0)
+    refs.add_argument("--offline", action="store_true",
+                      help="accepted for symmetry with lint: refs never contacts a registry")
     return p
 
 

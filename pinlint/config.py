@@ -12,6 +12,7 @@ import os
 from collections.abc import Iterable, Mapping
 from typing import Any, NamedTuple
 
+from pinlint import inert
 from pinlint.errors import ConfigError
 from pinlint.imagemap import ImageMapping
 from pinlint.yamldoc import YamlError, load_all
@@ -137,16 +138,21 @@ def _unknown_rules(data: Any, known: set[str]) -> list[str]:
 
     rules = data["rules"]
     out = []
-    for n, rule in enumerate(rules.get("ignore") or []):
+    # Only well-typed values are looked into: the schema already reports a
+    # string where a list belongs, once, not one "unknown rule" per character.
+    ignore = rules.get("ignore")
+    for n, rule in enumerate(ignore if isinstance(ignore, list) else []):
         if unknown(rule, True):
-            out.append(f"rules.ignore[{n}]: unknown rule {rule!r}")
-    for rule in rules.get("severity") or {}:
+            out.append(f"rules.ignore[{n}]: unknown rule {inert.excerpt(rule)}")
+    severity = rules.get("severity")
+    for rule in severity if isinstance(severity, dict) else {}:
         if unknown(rule, False):
-            out.append(f"rules.severity.{rule}: unknown rule {rule!r}")
-    for glob, ids in (rules.get("per-path-ignores") or {}).items():
+            out.append(f"rules.severity.{inert.text(str(rule))}: unknown rule {inert.excerpt(rule)}")
+    per_path = rules.get("per-path-ignores")
+    for glob, ids in (per_path if isinstance(per_path, dict) else {}).items():
         for n, rule in enumerate(ids if isinstance(ids, list) else []):
             if unknown(rule, True):
-                out.append(f"rules.per-path-ignores.{glob}[{n}]: unknown rule {rule!r}")
+                out.append(f"rules.per-path-ignores.{inert.text(str(glob))}[{n}]: unknown rule {inert.excerpt(rule)}")
     return out
 
 

@@ -113,6 +113,19 @@ def test_invalid_config_exits_2_naming_key_path(tmp_path: Path, config: str, nee
     assert "Traceback" not in proc.stderr and proc.stdout == ""
 
 
+def test_a_string_where_a_list_belongs_is_one_clear_message(tmp_path: Path) -> None:
+    config = "rules:\n  ignore: PIN001\nexclude: vendor/\nimages:\n  - repository: x\n    source: apps/x\n"
+    repo = make_repo(tmp_path / "r", {".pinlint.yaml": config, "a.yaml": deploy("nginx:1")})
+    proc = run_cli("--offline", str(repo))
+    assert proc.returncode == 2
+    problems = [line.strip() for line in proc.stderr.splitlines()[1:]]
+    assert problems == [
+        "exclude: must be a list, not a string: write ['vendor/']",
+        "images[0].source: must be a list, not a string: write ['apps/x']",
+        "rules.ignore: must be a list, not a string: write ['PIN001']",
+    ]
+
+
 def test_reserved_git_rule_ids_are_accepted_in_config(tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "r", {".pinlint.yaml": "rules:\n  ignore: [PIN021]\n  severity: {PIN031: error}\n",
                                       "a.yaml": deploy(f"a@{DIGEST}")})
@@ -170,6 +183,16 @@ def test_usage_errors_exit_2(tmp_path: Path) -> None:
     assert run_cli("--diff").returncode == 2
     proc = run_cli("--offline", "--select", "PIN777", str(tmp_path))
     assert proc.returncode == 2 and "unknown rule 'PIN777'" in proc.stderr
+
+
+def test_typos_get_a_suggestion_and_refs_accepts_offline(tmp_path: Path) -> None:
+    proc = run_cli("--ofline", str(tmp_path))
+    assert proc.returncode == 2 and "(did you mean --offline?)" in proc.stderr
+    proc = run_cli("--offline", "--format", "jsn", str(tmp_path))
+    assert proc.returncode == 2 and "(did you mean json?)" in proc.stderr
+    repo = make_repo(tmp_path / "r", {"a.yaml": deploy("nginx:1")})
+    proc = run_cli("refs", "--offline", str(repo))
+    assert proc.returncode == 0 and "a.yaml:9:16\tkubernetes\tnginx:1" in proc.stdout
 
 
 def test_rules_and_explain() -> None:

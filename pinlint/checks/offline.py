@@ -16,12 +16,16 @@ def run(refs: Sequence[LocatedRef], ctx: RunContext) -> Iterator[Hit]:
             yield Hit("PIN004", ref, f"{ref.text!r} is a template or variable expression; its pinning cannot be judged")
         elif isinstance(parsed, Placeholder):
             yield Hit("PIN002", ref,
-                      f"placeholder {ref.text!r} must be resolved to a digest before merge (pinlint --fix)")
+                      f"placeholder {ref.text!r} must be resolved to a digest before merge: build and push the "
+                      "image, then run `pinlint --fix`")
         elif isinstance(parsed, Invalid):
             yield Hit("PIN003", ref, f"{ref.text!r} is not a valid image reference: {parsed.reason}")
         elif isinstance(parsed, ImageRef) and not parsed.pinned:
             what = f"tag {parsed.tag!r}" if parsed.tag else "no tag (implicit 'latest')"
-            yield Hit("PIN001", ref, f"{ref.text} has {what} and no digest: the image it names can change")
+            yield Hit("PIN001", ref, f"{ref.text} has {what} and no digest: the image it names can change; "
+                                     f"pin it with `pinlint --fix`, or look the digest up with "
+                                     f"`crane digest {ref.text}` (or `docker buildx imagetools inspect`, "
+                                     f"`skopeo inspect`)")
 
 
 CHECK = Check(name="offline", needs="offline", rules=("PIN001", "PIN002", "PIN003", "PIN004"), run=run)

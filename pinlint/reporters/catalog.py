@@ -35,7 +35,17 @@ def explain(rule: RuleInfo, examples: Sequence[Mapping[str, str]], out: TextIO) 
 
 
 def _indent(text: str) -> str:
-    return "\n".join(f"    {line}" if line else "" for line in text.splitlines())
+    """Indented by four, lines longer than 80 columns wrapped (folded YAML text is one long line)."""
+    import textwrap
+
+    out = []
+    for line in text.splitlines():
+        if len(line) > 76:
+            out.extend(textwrap.wrap(line, 76, initial_indent="    ", subsequent_indent="    ",
+                                     break_on_hyphens=False, break_long_words=False))
+        else:
+            out.append(f"    {line}" if line else "")
+    return "\n".join(out)
 
 
 def inventory(refs: Sequence[LocatedRef], out: TextIO) -> None:

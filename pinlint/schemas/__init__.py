@@ -61,6 +61,8 @@ def _message(error: jsonschema.ValidationError) -> str:
         return f"unknown key {', '.join(inert.excerpt(k) for k in extra)} (allowed: {', '.join(allowed)})"
     if error.validator in ("oneOf", "anyOf") and error.context:
         error = jsonschema.exceptions.best_match(error.context)
+    if error.validator == "type" and error.validator_value == "array" and isinstance(error.instance, str):
+        return f"must be a list, not a string: write [{inert.excerpt(error.instance)}]"
     message: str = error.message  # jsonschema is untyped: name the type of what is returned
     quoted = repr(error.instance)
     if quoted in message and len(quoted) > 60:
