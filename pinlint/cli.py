@@ -21,7 +21,7 @@ from pinlint import __version__
 from pinlint.errors import PinlintError
 from pinlint.model import Report
 
-FORMATS = ("text", "json", "sarif", "github", "markdown")
+FORMATS = ("text", "concise", "json", "sarif", "github", "markdown")
 SUBCOMMANDS = ("lint", "rules", "explain", "refs")
 
 
@@ -170,6 +170,7 @@ def _lint(args: argparse.Namespace) -> int:
         fix=args.fix,
         refresh=args.refresh,
         diff=args.diff,
+        context=args.format == "text",
     )
     result = engine.run(opts)
     if args.diff:

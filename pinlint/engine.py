@@ -44,6 +44,7 @@ class Options(NamedTuple):
     jobs: int = 0
     progress: bool = False
     today: datetime.date | None = None
+    context: bool = False  # give findings their source line (text reports)
     base: str | None = None  # --base REF: judge the change REF...HEAD
     policy_from_head: bool = False  # --policy-from-head: the working tree's policy even with --base
     fix: bool = False  # --fix: rewrite what can be fixed (needs the registry)
@@ -160,7 +161,9 @@ def run(opts: Options) -> Run:
     pin903 = rulebook.by_key(rules)["PIN903"]
     unused = (pin903.id, pin903.name, chosen.severity[pin903.id]) if pin903.id in chosen.severity else None
     sups = [s for f in scanned for s in f.suppressions]
+    before = len(findings)
     findings = suppressions.apply(findings, sups, opts.today or datetime.date.today(), unused)
+    suppressed = before - sum(1 for f in findings if f.rule != "PIN903")
     findings.sort(key=lambda f: (f.path, f.line, f.column, f.rule))
     changes: tuple[Change, ...] = ()
     diff = ""
@@ -171,12 +174,33 @@ def run(opts: Options) -> Run:
         fixed = fixer.apply(findings, scanned, root, settings, kubernetes_keywords(settings.locators),
                             refresh=opts.refresh, write=not opts.diff)
         findings, changes, diff = list(fixed.findings), fixed.changes, fixed.diff
+    if opts.context:
+        findings = _with_source_lines(findings, tree, cfg.limits.max_file_size)
     errors = sum(1 for f in findings if f.severity == "error")
     warnings = sum(1 for f in findings if f.severity == "warning")
-    summary = Summary(files, len(refs), errors, warnings, tuple(skipped), len(changes) if opts.fix else None)
+    summary = Summary(files, len(refs), errors, warnings, tuple(skipped), len(changes) if opts.fix else None,
+                      suppressed)
     refs.sort(key=lambda r: (r.path, r.span.line, r.span.column))
     report = Report(tuple(findings), tuple(refs), summary, rules, root, changes)
     return Run(root, cfg, rules, report, tuple(scanned), diff)
+
+
+def _with_source_lines(findings: list[Finding], tree: Tree, max_size: int) -> list[Finding]:
+    """Each finding with the text of its line, each file read once."""
+    lines: dict[str, list[str]] = {}
+    out = []
+    for f in findings:
+        if f.path not in lines:
+            try:
+                data = tree.read(f.path, max_size)
+            except (OSError, ValueError):
+                data = None
+            text = data.decode("utf-8", "replace").removeprefix("\ufeff") if data else ""
+            lines[f.path] = text.split("\n")
+        file_lines = lines[f.path]
+        line = file_lines[f.line - 1].rstrip("\r") if 0 < f.line <= len(file_lines) else ""
+        out.append(f._replace(source_line=line))
+    return out
 
 
 def _scan(

@@ -60,6 +60,7 @@ class _LocatedRefFields(NamedTuple):
     fields: tuple[tuple[str, Span], ...] = ()
     where: str = ""
     parsed: Parsed | None = None
+    object: str = ""  # the object it sits in: "Deployment/web container app", "service db"
 
 
 class LocatedRef(_LocatedRefFields):
@@ -74,6 +75,8 @@ class LocatedRef(_LocatedRefFields):
     and the insertion points a fix may use (``("digest-insert", span)``);
     ``formats.edits`` turns them into ``Edit``s.  ``where`` is the key path
     of the reference inside its document.
+
+    ``object`` names what it sits in (``formats.objects``).
 
     ``parsed`` is ``reference.parse(text)``, computed once when the reference
     is located (pass it to skip that); ``templated`` is also true whenever the
@@ -94,11 +97,12 @@ class LocatedRef(_LocatedRefFields):
         fields: tuple[tuple[str, Span], ...] = (),
         where: str = "",
         parsed: Parsed | None = None,
+        object: str = "",
     ) -> LocatedRef:
         if parsed is None:
             parsed = parse(text)
         templated = templated or isinstance(parsed, Templated)
-        return super().__new__(cls, path, kind, text, span, exact, templated, fields, where, parsed)
+        return super().__new__(cls, path, kind, text, span, exact, templated, fields, where, parsed, object)
 
     @property
     def image(self) -> ImageRef | None:
@@ -135,6 +139,11 @@ class Finding(NamedTuple):
     ref: LocatedRef | None = None
     fix: str | None = None
     edits: tuple[Edit, ...] = ()
+    source_line: str = ""  # the text of the finding's line (text reports show it with a caret)
+
+    @property
+    def object(self) -> str:
+        return self.ref.object if self.ref is not None else ""
 
     @property
     def span(self) -> Span | None:
@@ -202,6 +211,7 @@ class Summary(NamedTuple):
     warnings: int
     skipped_checks: tuple[str, ...] = ()
     fixed: int | None = None  # set only by --fix
+    suppressed: int = 0  # findings hidden by inline suppressions (text reports say so)
 
 
 class Change(NamedTuple):

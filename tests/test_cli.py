@@ -31,6 +31,7 @@ def test_json_report_shape_and_exit_1(tmp_path: Path) -> None:
     assert finding == {
         "rule": "PIN001", "name": "mutable-tag", "severity": "error", "path": "k8s/app.yaml", "line": 9,
         "column": 16, "ref": "nginx:1.25", "message": finding["message"], "fix": None,
+        "object": "Deployment/web container a",
     }
     assert "nginx:1.25" in finding["message"]
     assert report["refs"][0] == {

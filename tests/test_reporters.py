@@ -11,7 +11,7 @@ import pytest
 
 from pinlint import reporters
 from pinlint.model import Change, Edit, Finding, LocatedRef, Report, RuleInfo, Span, Summary
-from pinlint.reporters import github, json_report, markdown, sarif, text
+from pinlint.reporters import concise, github, json_report, markdown, sarif, text
 
 DATA = pathlib.Path(__file__).parent / "data"
 D1 = "sha256:" + "1" * 64
@@ -89,7 +89,7 @@ def test_every_format_renders(name: str) -> None:
 
 
 def test_unknown_format_names_the_valid_ones() -> None:
-    with pytest.raises(ValueError, match="valid formats are: text, json, sarif, github, markdown"):
+    with pytest.raises(ValueError, match="valid formats are: text, concise, json, sarif, github, markdown"):
         reporters.get("xml")
 
 
@@ -411,20 +411,41 @@ class FakeTTY(io.StringIO):
         return True
 
 
-def test_text_grouped_by_file_without_color() -> None:
+def test_text_finding_starts_with_its_location_without_color() -> None:
     assert rendered(text.render, TYPICAL) == (
-        "Dockerfile\n"
-        "  1:6  error    PIN001 mutable-tag  alpine:3.20 has no digest\n"
-        f"       fix: alpine:3.20@{D1}\n"
+        "Dockerfile:1:6: error PIN001 mutable-tag  alpine:3.20 has no digest\n"
+        f"  = fix: alpine:3.20@{D1}\n"
         "\n"
-        "k8s/app.yaml\n"
-        "  12:16  error    PIN001 mutable-tag  nginx:1.25 has no digest\n"
-        f"         fix: nginx:1.25@{D2}\n"
-        "  20:18  warning  PIN002 unresolved-placeholder  placeholder ghcr.io/acme/app@git:HEAD is not resolved\n"
+        "k8s/app.yaml:12:16: error PIN001 mutable-tag  nginx:1.25 has no digest\n"
+        f"   = fix: nginx:1.25@{D2}\n"
         "\n"
-        "2 errors, 1 warning in 2 files, 4 references\n"
+        "k8s/app.yaml:20:18: warning PIN002 unresolved-placeholder  placeholder ghcr.io/acme/app@git:HEAD is not"
+        " resolved\n"
+        "\n"
+        "2 errors, 1 warning in 2 files, 4 references; 2 fixable with `pinlint --fix` (PIN001: 2, PIN002: 1)\n"
         "registry checks skipped (--offline): PIN010, PIN011\n"
     )
+
+
+def test_text_shows_the_object_and_the_source_line_with_a_caret() -> None:
+    ref = located("k8s/app.yaml", "ünï:1.25", 9, 16, object="Deployment/web container app")
+    f = finding("PIN001", ref, "no digest")._replace(source_line="        image: ünï:1.25  # comment")
+    out = rendered(text.render, make_report(findings=(f,), refs=(ref,)))
+    assert out.splitlines()[:4] == [
+        "k8s/app.yaml:9:16: error PIN001 mutable-tag  no digest",
+        "  | in Deployment/web container app",
+        "9 |         image: ünï:1.25  # comment",
+        "  |                ^^^^^^^^",
+    ]
+
+
+def test_concise_is_one_line_per_finding() -> None:
+    assert rendered(concise.render, TYPICAL).splitlines() == [
+        "Dockerfile:1:6: PIN001 [error] alpine:3.20 has no digest",
+        "k8s/app.yaml:12:16: PIN001 [error] nginx:1.25 has no digest",
+        "k8s/app.yaml:20:18: PIN002 [warning] placeholder ghcr.io/acme/app@git:HEAD is not resolved",
+        "2 errors, 1 warning in 2 files, 4 references",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -458,7 +479,7 @@ def test_text_does_not_wrap_long_lines_in_ci(monkeypatch: pytest.MonkeyPatch) ->
     ref = located("a.yaml", "nginx", 1, 1)
     message = "word " * 80
     out = rendered(text.render, make_report(findings=(finding("PIN001", ref, message.strip()),), refs=(ref,)))
-    assert out.splitlines()[1] == f"  1:1  error    PIN001 mutable-tag  {message.strip()}"
+    assert out.splitlines()[0] == f"a.yaml:1:1: error PIN001 mutable-tag  {message.strip()}"
     assert all(line == line.rstrip() for line in out.splitlines())
 
 

@@ -20,6 +20,7 @@ from pinlint.formats import (
     helm_values,
     kubernetes,
     kustomize,
+    objects,
 )
 from pinlint.formats.edits import PlannedFix, exact_plan
 from pinlint.locators import Locator
@@ -122,7 +123,7 @@ def locate_yaml(kind: str, path: str, source: SourceText, docs: Sequence[object]
     if kind == "azure-pipelines" and any(_is_k8s(d) for d in docs):
         # `**/pipelines/**` also catches Tekton and other Kubernetes documents.
         return kubernetes.locate(path, source, docs, locators)
-    return YAML_LOCATORS[kind](path, source, docs)
+    return [r._replace(object=objects.describe(r.kind, r.where)) for r in YAML_LOCATORS[kind](path, source, docs)]
 
 
 def _is_k8s(doc: object) -> bool:
@@ -149,4 +150,4 @@ def plan_pin(ref: LocatedRef, digest: str, style: str, tag: str | None = None) -
 
 
 def locate_dockerfile(path: str, source: SourceText) -> list[LocatedRef]:
-    return dockerfile.locate(path, source)
+    return [r._replace(object=objects.describe(r.kind, r.where)) for r in dockerfile.locate(path, source)]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 
+from pinlint.formats import objects
 from pinlint.formats.yamlrefs import scalar_ref, walk
 from pinlint.locators import CONTAINER_LISTS, Locator, find
 from pinlint.model import LocatedRef
@@ -17,8 +18,26 @@ _FALLBACK_DEPTH = 12
 def locate(path: str, source: SourceText, docs: Sequence[object], locators: Sequence[Locator]) -> list[LocatedRef]:
     refs: list[LocatedRef] = []
     for doc in docs:
-        refs.extend(locate_document(path, source, doc, locators))
+        refs.extend(r._replace(object=_object(r, doc)) for r in locate_document(path, source, doc, locators))
     return refs
+
+
+def _object(ref: LocatedRef, doc: object) -> str:
+    """What ``ref`` sits in: its document (or the ``List`` item it came from) and container."""
+    if ref.kind == "argocd":
+        return objects.describe("argocd", ref.where)
+    label = ref.where.partition(" ")[0] if " " in ref.where else ""
+    todo = [doc]
+    while todo:
+        node = todo.pop(0)
+        if not isinstance(node, YMap) or not isinstance(node.get("kind"), YStr):
+            continue
+        if _label(node, str(node["kind"])) == label:
+            return objects.kubernetes(ref.where, node)
+        items = node.get("items")
+        if isinstance(items, YSeq):
+            todo.extend(items)
+    return label
 
 
 def locate_document(path: str, source: SourceText, doc: object, locators: Sequence[Locator]) -> Iterator[LocatedRef]:

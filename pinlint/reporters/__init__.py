@@ -28,6 +28,7 @@ def _lazy(module: str) -> Renderer:
 
 REPORTERS: dict[str, Renderer] = {
     "text": _lazy("text"),
+    "concise": _lazy("concise"),
     "json": _lazy("json_report"),
     "sarif": _lazy("sarif"),
     "github": _lazy("github"),

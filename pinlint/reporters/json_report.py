@@ -1,7 +1,8 @@
 """``--format json``: the versioned, stable report of SPEC §6.
 
 The shape is a contract; keys appear in the order the spec lists them and
-nothing else is added (``summary.fixed`` only after ``--fix``).
+nothing else is added but the optional ones: a finding's ``object`` when its
+reference sits in a named object, ``summary.fixed`` only after ``--fix``.
 """
 from __future__ import annotations
 
@@ -38,6 +39,7 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
         "ref": finding.ref_text,
         "message": finding.message,
         "fix": finding.fix,
+        **({"object": finding.object} if finding.object else {}),
     }
 
 

@@ -144,13 +144,20 @@ def _result(f: Finding, rule_index: int, fingerprint: str) -> dict[str, Any]:
         "ruleIndex": rule_index,
         "level": _LEVELS.get(f.severity, "note"),
         "message": {"text": f.message + (f"\nFix: {f.fix}" if f.fix else "")},
-        "locations": [{"physicalLocation": {"artifactLocation": _artifact(f.path), "region": _region(f)}}],
+        "locations": [_location(f)],
         "partialFingerprints": {FINGERPRINT_KEY: fingerprint},
     }
     fix = _fix(f)
     if fix:
         result["fixes"] = [fix]
     return result
+
+
+def _location(f: Finding) -> dict[str, Any]:
+    location: dict[str, Any] = {"physicalLocation": {"artifactLocation": _artifact(f.path), "region": _region(f)}}
+    if f.object:
+        location["logicalLocations"] = [{"name": f.object, "kind": "object"}]
+    return location
 
 
 def _artifact(path: str) -> dict[str, str]:

@@ -22,6 +22,8 @@ _WIDE = 10_000
 
 
 def render(report: Report, out: TextIO, *, color: bool | None = None, quiet: bool = False) -> None:
+    """Each finding starts with ``path:line:col:``, then the object it sits in,
+    the source line with a caret under the reference, and the fix."""
     console = make_console(out, color)
     for path, findings in itertools.groupby(report.findings, key=lambda f: f.path):
         _print_file(console, path, list(findings))
@@ -63,32 +65,52 @@ def _isatty(out: TextIO) -> bool:
 
 
 def _print_file(console: Console, path: str, findings: list[Finding]) -> None:
-    console.print(Text(inert.text(path), style="bold underline"))
-    width = max(len(_position(f)) for f in findings)
     for f in findings:
-        console.print(_finding_line(f, width))
-        if f.fix:
-            console.print(Text.assemble(" " * (width + 4), ("fix: ", "dim"), (inert.text(f.fix), "green")))
-    console.print()
+        _print_finding(console, f)
 
 
-def _position(f: Finding) -> str:
-    return f"{f.line}:{f.column}"
+def location(f: Finding) -> str:
+    """``path:line:col:``, what editors and terminals turn into a link."""
+    return inert.text(f"{f.path}:{f.line}:{f.column}:")
 
 
-def _finding_line(f: Finding, width: int) -> Text:
-    return Text.assemble(
-        "  ",
-        (_position(f).ljust(width), "dim"),
-        "  ",
-        (f.severity.ljust(7), _SEVERITY_STYLES.get(f.severity, "")),
-        "  ",
+def _print_finding(console: Console, f: Finding) -> None:
+    console.print(Text.assemble(
+        (location(f), "bold"),
+        " ",
+        (f.severity, _SEVERITY_STYLES.get(f.severity, "")),
+        " ",
         (f.rule, "bold"),
         " ",
         (f.name, "cyan"),
         "  ",
         inert.text(f.message),
-    )
+    ))
+    gutter = " " * max(len(str(f.line)), 1)
+    if f.object:
+        console.print(Text.assemble(f"{gutter} | ", ("in ", "dim"), inert.text(f.object)))
+    if f.source_line:
+        line = inert.text(f.source_line.expandtabs(1))
+        console.print(Text.assemble((f"{f.line} | ", "dim"), line))
+        console.print(Text.assemble((f"{gutter} | ", "dim"), " " * (f.column - 1), ("^" * _caret(f), "bold red")))
+    if f.fix:
+        console.print(Text.assemble(f"{gutter} = ", ("fix: ", "dim"), (inert.text(f.fix), "green")))
+    console.print()
+
+
+def _caret(f: Finding) -> int:
+    """How many characters of the source line the reference covers (at least one)."""
+    ref = f.ref
+    if ref is None or not f.source_line or ref.span.line != f.line:
+        return 1
+    rest = f.source_line[f.column - 1 :]
+    want, size, n = ref.span.end - ref.span.start, 0, 0
+    for ch in rest:
+        if size >= want:
+            break
+        size += len(ch.encode("utf-8"))
+        n += 1
+    return max(n, 1)
 
 
 def _print_changes(console: Console, changes: tuple[Change, ...]) -> None:
@@ -109,11 +131,28 @@ def _print_changes(console: Console, changes: tuple[Change, ...]) -> None:
     console.print()
 
 
+def _extra(report: Report) -> str:
+    """``; 2 fixable with --fix; 1 suppressed (PIN001: 2, PIN030: 1)``."""
+    parts = []
+    fixable = sum(1 for f in report.findings if f.fix)
+    if fixable:
+        parts.append(f"{fixable} fixable with `pinlint --fix`")
+    if report.summary.suppressed:
+        parts.append(f"{report.summary.suppressed} suppressed")
+    counts: dict[str, int] = {}
+    for f in report.findings:
+        counts[f.rule] = counts.get(f.rule, 0) + 1
+    out = "".join(f"; {p}" for p in parts)
+    if len(counts) > 1:
+        out += " (" + ", ".join(f"{rule}: {n}" for rule, n in sorted(counts.items())) + ")"
+    return out
+
+
 def _print_summary(console: Console, report: Report) -> None:
     summary = report.summary
     style = "bold red" if summary.errors else ("yellow" if summary.warnings else "bold green")
     headline = counts_phrase(summary) if summary.errors or summary.warnings else "no problems"
-    console.print(Text.assemble((headline, style), f" in {scope_phrase(summary)}"))
+    console.print(Text.assemble((headline, style), f" in {scope_phrase(summary)}", _extra(report)))
     if summary.fixed is not None:
         console.print(f"fixed {plural(summary.fixed, 'reference')}")
     for line in skipped_lines(report):
