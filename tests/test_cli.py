@@ -196,6 +196,12 @@ def test_typos_get_a_suggestion_and_refs_accepts_offline(tmp_path: Path) -> None
     assert proc.returncode == 0 and "a.yaml:9:16\tkubernetes\tnginx:1" in proc.stdout
 
 
+def test_a_path_that_does_not_exist_is_a_usage_error(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "r", {"a.yaml": deploy(f"nginx:1@{DIGEST}")})
+    proc = run_cli("--offline", str(repo / "a.yaml"), str(repo / "nodir"))
+    assert proc.returncode == 2 and "nodir: no such file or folder" in proc.stderr
+
+
 def test_rules_and_explain() -> None:
     proc = run_cli("rules")
     assert proc.returncode == 0
