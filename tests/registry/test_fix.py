@@ -400,7 +400,8 @@ class History:
     after it); C changes docs (branch ``release``, tag ``v1.0``, annotated
     tag ``v1.1``); D adds the deploy file (HEAD, main)."""
 
-    def __init__(self, tmp_path: Path, registry: RunningRegistry, repo: str, deploy: str, extra_policy: str = ""):
+    def __init__(self, tmp_path: Path, registry: RunningRegistry, repo: str, deploy: str, extra_policy: str = "",
+                 *, pinned: bool = False):
         self.host, self.pusher = registry.address, registry.pusher
         self.mapped, self.plain, self.short = f"{repo}-mapped", f"{repo}-plain", f"{repo}-short"
         text = policy(self.host, "images:\n"
@@ -415,6 +416,10 @@ class History:
         self.repo.git("branch", "release", self.c)
         self.repo.git("tag", "v1.0", self.c)
         self.repo.git("tag", "-a", "v1.1", "-m", "release 1.1", self.c)
+        if pinned:  # ``{h.pinned}``: a fresh build of B, tagged ``git-<B>`` and ``stable``
+            fresh = self.build(self.mapped, self.b)
+            self.pusher.manifest(self.mapped, "stable", fresh.body, fresh.media_type)
+            self.pinned = fresh.digest
         self.d = self.repo.commit("deploy: web", {"k8s/web.yaml": deploy.format(h=self)})
 
     @property
@@ -559,6 +564,38 @@ def test_refresh_repins_moved_tags_and_platform_pins_and_plain_fix_does_not(
 
     assert (code, report["findings"], report["summary"]["fixed"]) == (0, [], 2)
     assert (root / "pod.yaml").read_text() == pod(*planned, f"{name}:v1@{new.digest}")
+
+
+def test_refresh_replaces_the_digest_field_of_kustomize_and_helm(
+    tmp_path: Path, registry: RunningRegistry, repo: str
+) -> None:
+    host = registry.address
+    old = registry.pusher.image(repo, "v1", content="old")
+    new = registry.pusher.image(repo, "v1", content="new")
+    kustomization = "images:\n  - name: web\n    newName: {h}/{r}\n    newTag: v1\n    digest: {d}   # pinned\n"
+    values = "image:\n  registry: {h}\n  repository: {r}\n  tag: v1\n  digest: \"{d}\"\n"
+    root = gitops(tmp_path, {"kustomization.yaml": kustomization.format(h=host, r=repo, d=old.digest),
+                             "chart/Chart.yaml": CHART,
+                             "chart/values.yaml": values.format(h=host, r=repo, d=old.digest)}, policy(host))
+
+    code, report = fix(root, "--refresh")
+
+    assert (code, report["findings"], report["summary"]["fixed"]) == (0, [], 2)
+    assert (root / "kustomization.yaml").read_text() == kustomization.format(h=host, r=repo, d=new.digest)
+    assert (root / "chart/values.yaml").read_text() == values.format(h=host, r=repo, d=new.digest)
+
+
+def test_race_guard_refuses_a_refresh_to_a_stale_build(tmp_path: Path, registry: RunningRegistry, repo: str) -> None:
+    h = History(tmp_path, registry, repo, pod("{h.host}/{h.mapped}:stable@{h.pinned}"), pinned=True)
+    before = (h.root / "k8s/web.yaml").read_text()
+    stale = h.build(h.mapped, h.a, tag="stable")  # `stable` moved back to a build of A (a rollback)
+
+    code, report = fix(h.root, "--refresh")
+
+    assert (code, rules(report)) == (1, [("PIN011", "k8s/web.yaml", 8)])
+    [text] = messages(report, "PIN011")
+    assert "refused (race guard)" in text and stale.digest in text and "web: say hello again" in text, text
+    assert (h.root / "k8s/web.yaml").read_text() == before
 
 
 def test_markdown_after_fix_refresh_lists_each_reference_with_old_and_new_digest(
