@@ -76,10 +76,13 @@ def apply(
         notes.update(skipped)
         changes.extend(file_changes)
         diffs.append(diff)
+    # A finding about a reference that was rewritten judged the old text
+    # (a PIN010 about the digest a refresh replaced): it goes with the fix.
+    rewritten = {(f.path, f.ref.span.start) for f in fixed if f.ref is not None}
     remaining = tuple(
         f._replace(message=f"{f.message} (not fixed: {notes[f]})") if f in notes else f
         for f in findings
-        if f not in fixed
+        if f not in fixed and (f.ref is None or (f.path, f.ref.span.start) not in rewritten)
     )
     return FixResult(remaining, tuple(changes), "".join(diffs))
 

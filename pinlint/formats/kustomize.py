@@ -42,13 +42,16 @@ def locate(path: str, source: SourceText, docs: Sequence[object]) -> list[Locate
 def _entry(path: str, source: SourceText, entry: object, where: str) -> LocatedRef | None:
     name, new_name = get_str(entry, "name"), get_str(entry, "newName")
     tag, digest = get_str(entry, "newTag"), get_str(entry, "digest")
+    empty_digest = digest if digest is not None and not str(digest) else None
+    if empty_digest is not None:
+        digest = None  # `digest: ""` is no digest to Kustomize; its value is where a fix writes one
     repo = new_name or name
     if repo is None or (new_name is None and tag is None and digest is None):
         return None
     assert isinstance(entry, YMap)
     text = str(repo) + (f":{tag}" if tag is not None else "") + (f"@{digest}" if digest is not None else "")
     fields: list[tuple[str, Span]] = []
-    for field, node in (("name", name), ("newName", new_name), ("newTag", tag), ("digest", digest)):
+    for field, node in (("name", name), ("newName", new_name), ("newTag", tag), ("digest", digest or empty_digest)):
         if node is not None:
             span, exact = scalar_span(source, node)
             fields.append((field if exact else f"{field}~", span))

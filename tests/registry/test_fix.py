@@ -957,8 +957,6 @@ def test_fix_on_the_examples_leaves_only_what_cannot_be_fixed_and_a_second_run_c
 # --- reported bugs ------------------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="fixer.apply drops only the findings it fixed: a PIN010 at a reference "
-                                       "that --refresh re-pinned (through its PIN011) stays in the report")
 def test_refresh_leaves_no_finding_about_the_digest_it_replaced(
     tmp_path: Path, registry: RunningRegistry, repo: str
 ) -> None:
@@ -974,8 +972,6 @@ def test_refresh_leaves_no_finding_about_the_digest_it_replaced(
     assert (code, report["findings"]) == (0, [])  # fails today: PIN010 about `gone`, exit 1
 
 
-@pytest.mark.xfail(strict=True, reason="kustomize locator: `digest: \"\"` is read as a digest (PIN003 for "
-                                       "`name:tag@`), where Kustomize and the Helm locator read it as no digest")
 def test_an_empty_kustomize_digest_is_filled(tmp_path: Path, registry: RunningRegistry, repo: str) -> None:
     host = registry.address
     img = registry.pusher.image(repo, "v1")
