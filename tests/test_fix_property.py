@@ -73,7 +73,7 @@ KNOWN_BUGS = os.environ.get("PINLINT_PROPERTY_KNOWN_BUGS") == "1"
 
 # Bounded and deterministic for CI: the same examples on every run.
 PROPERTY = settings(
-    max_examples=int(os.environ.get("PINLINT_PROPERTY_EXAMPLES", "120")),
+    max_examples=int(os.environ.get("PINLINT_PROPERTY_EXAMPLES", "100")),
     deadline=None,
     derandomize=True,
     database=None,
