@@ -141,6 +141,30 @@ def _describe_connection_error(exc: BaseException) -> tuple[str, bool]:
 
 
 
+#: the distribution spec's error codes (and Harbor's NOT_FOUND): a 404 whose body
+#: carries one comes from a registry, so it is an answer, not a web page
+OCI_ERROR_CODES = frozenset({
+    "BLOB_UNKNOWN", "BLOB_UPLOAD_INVALID", "BLOB_UPLOAD_UNKNOWN", "DIGEST_INVALID",
+    "MANIFEST_BLOB_UNKNOWN", "MANIFEST_INVALID", "MANIFEST_UNKNOWN", "NAME_INVALID",
+    "NAME_UNKNOWN", "SIZE_INVALID", "UNAUTHORIZED", "DENIED", "UNSUPPORTED",
+    "TOOMANYREQUESTS", "NOT_FOUND",
+})
+API_VERSION_HEADER = "Docker-Distribution-API-Version"
+
+
+def oci_error(content: bytes) -> bool:
+    """Whether a body is the distribution API's error document
+    (``{"errors": [{"code": "MANIFEST_UNKNOWN", …}]}``)."""
+    try:
+        doc: Any = json.loads(content)
+    except (ValueError, UnicodeDecodeError):
+        return False
+    errors = doc.get("errors") if isinstance(doc, dict) else None
+    return isinstance(errors, list) and any(
+        isinstance(e, dict) and e.get("code") in OCI_ERROR_CODES for e in errors
+    )
+
+
 MAX_TAG_PAGES = 1000  # a tag listing that paginates further is refused, not followed forever
 MAX_TAGS = 200_000
 
@@ -172,6 +196,8 @@ class HostClient:
         self.state = state
         self._policy = policy
         self.auth = RegistryAuth(endpoint.host, session, credentials, self._may_send_secret)
+        self._api: bool | None = None
+        self._api_lock = threading.Lock()
 
     # urls ------------------------------------------------------------------
     def urls(self, repository: str) -> RepositoryURLs:
@@ -191,6 +217,23 @@ class HostClient:
         if self.endpoint.scheme == "http" and parts.netloc.lower() == self.endpoint.host.lower():
             return True  # the insecure host itself (or its plain-HTTP mirror)
         return any(matches(entry, host, port) for entry in self._policy.settings.insecure)
+
+    # is it a registry at all --------------------------------------------------
+    def speaks_distribution(self, reply: Reply) -> bool:
+        """Whether a 404 comes from a registry: its body is an OCI error, or
+        the host's ``/v2/`` answers with ``Docker-Distribution-API-Version``
+        (asked once per run).  A web server or captive portal does neither."""
+        if oci_error(reply.content):
+            return True
+        with self._api_lock:
+            if self._api is None:
+                probe = self.request(
+                    f"{self.endpoint.base_url}/v2/", "GET", headers={"Accept": "application/json"},
+                    max_bytes=64 * 1024,
+                )
+                version = (probe.headers.get(API_VERSION_HEADER) or "").strip().lower()
+                self._api = version.startswith("registry/")
+            return self._api
 
     # tags --------------------------------------------------------------------
     def list_tags(self, repository: str, *, page_size: int | None = None) -> list[str]:

@@ -19,7 +19,10 @@ Every answer is proven by bytes (SPEC §7): a digest exists only when the
 registry served manifest bytes that hash to it, and the digest a tag names
 is the hash of the manifest bytes the tag serves - a ``Docker-Content-Digest``
 header proves nothing, and one that differs from the bytes is ``Unavailable``
-naming the host.  Only proven, digest-addressed bytes (manifests,
+naming the host.  ``NotFound`` comes only from a server that speaks the
+distribution API (an OCI error code in the 404, or ``/v2/`` answering with
+``Docker-Distribution-API-Version``); any other 404 is ``Unavailable``: the
+host is not an OCI registry.  Only proven, digest-addressed bytes (manifests,
 blobs) are cached on disk, and tags for ``tag_cache_ttl`` seconds.
 """
 from __future__ import annotations
@@ -331,7 +334,14 @@ class Resolver:
         if status == 200:
             return
         if status == 404:
-            raise NotFound(label, f"{what} not found in {image.name}")
+            if client.speaks_distribution(response):
+                raise NotFound(label, f"{what} not found in {image.name}")
+            raise Unavailable(
+                label,
+                f"{label} is not an OCI registry: it answered HTTP 404 for {what} in {image.name} "
+                "without a distribution API error, and /v2/ does not answer with "
+                "Docker-Distribution-API-Version",
+            )
         if status in (401, 403):
             raise Unavailable(label, self._auth_message(client, image, status))
         raise Unavailable(label, f"registry {label} answered HTTP {status} for {image.name} ({what})")
