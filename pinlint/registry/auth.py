@@ -10,20 +10,40 @@ header is sent up front, saving a 401 round trip per request.
 
 Credentials are sent to the registry itself and to its token realm only over
 HTTPS, or plain HTTP to a host the configuration lists as insecure.
+
+Token requests go through the ``Fetch`` the host client hands in, so they
+are counted and bounded like every other exchange (deadline, run budget) and
+follow no redirect.
 """
 from __future__ import annotations
 
 import base64
+import json
 import re
 import threading
 import time
-from collections.abc import Callable
-from typing import NamedTuple
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 from urllib.parse import urlsplit
 
-import requests
-
 from pinlint.registry.credentials import Credential, DockerCredentials
+
+if TYPE_CHECKING:
+    from pinlint.registry.client import Reply
+
+
+class Fetch(Protocol):
+    """One bounded exchange that follows no redirect (``HostClient._fetch``)."""
+
+    def __call__(
+        self,
+        method: str,
+        url: str,
+        headers: Mapping[str, str],
+        params: Mapping[str, str] | None = None,
+        data: Mapping[str, str] | None = None,
+    ) -> Reply: ...
+
 
 _CHALLENGE = re.compile(r'([A-Za-z][A-Za-z0-9_-]*)\s*=\s*("(?:[^"\\]|\\.)*"|[^,\s]*)')
 _TOKEN_SLACK = 10.0
@@ -53,18 +73,18 @@ def scope_for(url: str) -> str:
 
 class RegistryAuth:
     """Per-host auth state, shared by the threads talking to that host.
-    Token requests go through ``session`` (the run's guarded session)."""
+    Token requests go through ``fetch`` (the host client's bounded exchange)."""
 
     def __init__(
         self,
         host: str,
-        session: requests.Session,
+        fetch: Fetch,
         credentials: DockerCredentials,
         may_send_secret: Callable[[str], bool],
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.host = host
-        self.session = session
+        self._fetch = fetch
         self._credentials = credentials
         self._may_send_secret = may_send_secret
         self._clock = clock
@@ -148,17 +168,17 @@ class RegistryAuth:
         cred = self.credential if self._may_send_secret(realm) else None
         if cred is not None and cred.identity_token:
             form = dict(params, grant_type="refresh_token", refresh_token=cred.secret, client_id="pinlint")
-            response = self.session.post(realm, data=form, allow_redirects=False)
+            response = self._fetch("POST", realm, {}, data=form)
         else:
             headers = {}
             if cred is not None:
                 raw = f"{cred.username}:{cred.secret}".encode()
                 headers["Authorization"] = "Basic " + base64.b64encode(raw).decode("ascii")
-            response = self.session.get(realm, params=params, headers=headers, allow_redirects=False)
+            response = self._fetch("GET", realm, headers, params=params)
         if response.status_code != 200:
             return None, 0.0
         try:
-            data = response.json()
+            data: Any = json.loads(response.content)
             token = data.get("token") or data.get("access_token")
             lifetime = float(data.get("expires_in") or 60)
         except (ValueError, AttributeError, TypeError):

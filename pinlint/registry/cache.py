@@ -9,6 +9,13 @@ They are not fsynced: an entry is a hint that is checked when read, and an
 entry that does not parse, names another key, or (for content) does not
 hash to its digest is ignored and overwritten.  Only positive answers are
 stored: a digest that is missing today may be pushed tomorrow.
+
+Only what bytes prove is stored (SPEC §7): manifests and blobs under the
+digest they hash to, and a tag's digest (for a short time) as the hash of the
+bytes it served.  Earlier versions also recorded "exists" entries taken from
+a HEAD answer and tags taken from a ``Docker-Content-Digest`` header; those
+prove nothing, so the ``exists`` folder is removed when the cache is opened
+and tag entries without ``proof`` are ignored.
 """
 from __future__ import annotations
 
@@ -16,6 +23,7 @@ import base64
 import hashlib
 import json
 import os
+import shutil
 import time
 from collections.abc import Callable
 from typing import Any
@@ -25,6 +33,7 @@ from pinlint.errors import WriteError
 from pinlint.registry.manifests import matches_digest
 
 _VERSION = "v1"
+_PROOF = "manifest-bytes"  # how a tag entry's digest was learnt: hashing what the tag served
 
 
 class DiskCache:
@@ -32,6 +41,8 @@ class DiskCache:
         self.root = os.path.join(root, "registry", _VERSION)
         self._clock = clock
         self._made: set[str] = set()
+        # unproven "exists" entries of earlier versions (a HEAD's word): never read, removed
+        shutil.rmtree(os.path.join(self.root, "exists"), ignore_errors=True)
 
     # -- primitives ----------------------------------------------------------
     def _path(self, kind: str, key: str) -> str:
@@ -77,21 +88,12 @@ class DiskCache:
     def put_content(self, kind: str, key: str, data: bytes, media_type: str) -> None:
         self.write(kind, key, {"data": base64.b64encode(data).decode("ascii"), "media_type": media_type})
 
-    def get_exists(self, key: str) -> str | None:
-        """The media type of a manifest known to exist, or None when unknown."""
-        entry = self.read("exists", key)
-        media_type = None if entry is None else entry.get("media_type")
-        return media_type if isinstance(media_type, str) else None
-
-    def put_exists(self, key: str, media_type: str) -> None:
-        self.write("exists", key, {"media_type": media_type})
-
     def get_tag(self, key: str, ttl: float) -> tuple[str, str] | None:
         """(digest, media type) for a tag looked up less than ``ttl`` seconds ago."""
         if ttl <= 0:
             return None
         entry = self.read("tag", key)
-        if entry is None:
+        if entry is None or entry.get("proof") != _PROOF:
             return None
         stored, digest = entry.get("stored"), entry.get("digest")
         if not isinstance(stored, (int, float)) or not isinstance(digest, str):
@@ -102,4 +104,5 @@ class DiskCache:
         return digest, str(entry.get("media_type") or "")
 
     def put_tag(self, key: str, digest: str, media_type: str) -> None:
-        self.write("tag", key, {"digest": digest, "media_type": media_type})
+        """Record a tag's digest: the hash of the manifest bytes it served."""
+        self.write("tag", key, {"digest": digest, "media_type": media_type, "proof": _PROOF})

@@ -11,8 +11,13 @@ with a connect and read timeout cut to the run's remaining budget, honours
 5xx and resets, holds a per-host connection slot while a request is in
 flight, and marks a host that refuses connections or times out unavailable
 for the rest of the run so a dead registry costs one timeout, not one per
-reference.  Bodies are read whole under the deadline and a size cap and
-handed back as a ``Reply``.  Failures are raised as
+reference.  Every exchange on the wire - each attempt, and each bearer-token
+fetch for it - is counted and has a wall-clock deadline of ``connect_timeout
++ read_timeout`` (cut to the run's remaining budget) covering connect,
+headers and body (``netguard.Deadline``): a server that drips bytes to keep
+each read alive is cut off, and the host is marked unavailable.  Waiting for
+a connection slot is bounded by the budget too.  Bodies are read whole under
+the deadline and a size cap and handed back as a ``Reply``.  Failures are raised as
 ``Unavailable``/``NotAllowed`` with a message naming the host; no credential
 is ever part of a message.
 """
@@ -34,11 +39,12 @@ from pinlint.registry.auth import RegistryAuth, scope_for
 from pinlint.registry.credentials import DockerCredentials
 from pinlint.registry.errors import BlockedAddress, NotAllowed, Unavailable
 from pinlint.registry.hosts import Endpoint, HostPolicy, matches, split_host
-from pinlint.registry.netguard import GuardedSession
+from pinlint.registry.netguard import Deadline, GuardedSession
 from pinlint.registry.orasadapter import RepositoryURLs
 from pinlint.registry.settings import Settings
 
 MAX_BODY_BYTES = 16 * 1024 * 1024
+MAX_TOKEN_BYTES = 1024 * 1024
 _CHUNK = 64 * 1024
 
 
@@ -141,6 +147,30 @@ def _describe_connection_error(exc: BaseException) -> tuple[str, bool]:
 
 
 
+#: the distribution spec's error codes (and Harbor's NOT_FOUND): a 404 whose body
+#: carries one comes from a registry, so it is an answer, not a web page
+OCI_ERROR_CODES = frozenset({
+    "BLOB_UNKNOWN", "BLOB_UPLOAD_INVALID", "BLOB_UPLOAD_UNKNOWN", "DIGEST_INVALID",
+    "MANIFEST_BLOB_UNKNOWN", "MANIFEST_INVALID", "MANIFEST_UNKNOWN", "NAME_INVALID",
+    "NAME_UNKNOWN", "SIZE_INVALID", "UNAUTHORIZED", "DENIED", "UNSUPPORTED",
+    "TOOMANYREQUESTS", "NOT_FOUND",
+})
+API_VERSION_HEADER = "Docker-Distribution-API-Version"
+
+
+def oci_error(content: bytes) -> bool:
+    """Whether a body is the distribution API's error document
+    (``{"errors": [{"code": "MANIFEST_UNKNOWN", …}]}``)."""
+    try:
+        doc: Any = json.loads(content)
+    except (ValueError, UnicodeDecodeError):
+        return False
+    errors = doc.get("errors") if isinstance(doc, dict) else None
+    return isinstance(errors, list) and any(
+        isinstance(e, dict) and e.get("code") in OCI_ERROR_CODES for e in errors
+    )
+
+
 MAX_TAG_PAGES = 1000  # a tag listing that paginates further is refused, not followed forever
 MAX_TAGS = 200_000
 
@@ -171,7 +201,9 @@ class HostClient:
         self.endpoint = endpoint
         self.state = state
         self._policy = policy
-        self.auth = RegistryAuth(endpoint.host, session, credentials, self._may_send_secret)
+        self.auth = RegistryAuth(endpoint.host, self._fetch, credentials, self._may_send_secret)
+        self._api: bool | None = None
+        self._api_lock = threading.Lock()
 
     # urls ------------------------------------------------------------------
     def urls(self, repository: str) -> RepositoryURLs:
@@ -191,6 +223,23 @@ class HostClient:
         if self.endpoint.scheme == "http" and parts.netloc.lower() == self.endpoint.host.lower():
             return True  # the insecure host itself (or its plain-HTTP mirror)
         return any(matches(entry, host, port) for entry in self._policy.settings.insecure)
+
+    # is it a registry at all --------------------------------------------------
+    def speaks_distribution(self, reply: Reply) -> bool:
+        """Whether a 404 comes from a registry: its body is an OCI error, or
+        the host's ``/v2/`` answers with ``Docker-Distribution-API-Version``
+        (asked once per run).  A web server or captive portal does neither."""
+        if oci_error(reply.content):
+            return True
+        with self._api_lock:
+            if self._api is None:
+                probe = self.request(
+                    f"{self.endpoint.base_url}/v2/", "GET", headers={"Accept": "application/json"},
+                    max_bytes=64 * 1024,
+                )
+                version = (probe.headers.get(API_VERSION_HEADER) or "").strip().lower()
+                self._api = version.startswith("registry/")
+            return self._api
 
     # tags --------------------------------------------------------------------
     def list_tags(self, repository: str, *, page_size: int | None = None) -> list[str]:
@@ -241,17 +290,18 @@ class HostClient:
         last = ""
         for attempt in range(1, settings.attempts + 1):
             try:
-                with self.state.slot(host):
+                slot = self.state.slot(host)
+                if not slot.acquire(timeout=max(0.0, self.state.remaining())):
+                    raise Unavailable(label, self._budget_message())
+                try:
                     # checked once the slot is ours: waiting for it may have taken
                     # a while, and the host may have been found dead meanwhile
                     reason = self.state.down(host)
                     if reason:
                         raise Unavailable(label, f"registry {label} is unavailable: {reason}")
-                    remaining = self.state.remaining()
-                    if remaining <= 0:
-                        raise Unavailable(label, self._budget_message())
-                    timeout = (min(settings.connect_timeout, remaining), min(settings.read_timeout, remaining))
-                    return self._attempt(method, url, dict(headers or {}), timeout, scope, max_bytes)
+                    return self._attempt(method, url, dict(headers or {}), self._timeouts(), scope, max_bytes)
+                finally:
+                    slot.release()
             except _Retry as r:
                 last = r.reason
                 if attempt == settings.attempts:
@@ -269,6 +319,28 @@ class HostClient:
 
     def _budget_message(self) -> str:
         return f"the {self.state.settings.budget:g} s time budget for registry look-ups is used up"
+
+    def _timeouts(self) -> tuple[float, float]:
+        """(connect, read) timeouts for one exchange, cut to the remaining budget."""
+        settings = self.state.settings
+        remaining = self.state.remaining()
+        if remaining <= 0:
+            raise Unavailable(self.endpoint.label, self._budget_message())
+        return min(settings.connect_timeout, remaining), min(settings.read_timeout, remaining)
+
+    def _fetch(
+        self,
+        method: str,
+        url: str,
+        headers: Mapping[str, str],
+        params: Mapping[str, str] | None = None,
+        data: Mapping[str, str] | None = None,
+    ) -> Reply:
+        """One bounded, counted exchange that follows no redirect: what the
+        bearer-token fetches of ``auth`` go through."""
+        return self._send(method, url, dict(headers), self._timeouts(), MAX_TOKEN_BYTES,
+                          who=f"its token service {urlsplit(url).netloc} ",
+                          params=params, data=data, allow_redirects=False)
 
     def _attempt(
         self,
@@ -337,10 +409,28 @@ class HostClient:
         headers: dict[str, str],
         timeout: tuple[float, float],
         max_bytes: int,
+        who: str = "",
+        **extra: Any,
     ) -> Reply:
+        """One exchange on the wire, counted, under a wall-clock deadline.
+        ``who`` names the server in the message when it is not the registry."""
+        settings = self.state.settings
+        limit = settings.connect_timeout + settings.read_timeout
+        remaining = self.state.remaining()
+        if remaining <= 0:
+            raise Unavailable(self.endpoint.label, self._budget_message())
         self.state.count()
-        response = self.session.request(method, url, headers=headers, stream=True, timeout=timeout)
-        body = _read_body(response, max_bytes, self.state, self.endpoint.label)
+        with Deadline(min(limit, remaining)) as deadline:
+            try:
+                response = self.session.request(method, url, headers=headers, stream=True, timeout=timeout, **extra)
+                body = _read_body(response, max_bytes, self.state, self.endpoint.label)
+            except (requests.exceptions.RequestException, Unavailable):
+                if not deadline.expired:
+                    raise
+        if deadline.expired:  # even when it looks whole: a cut-off body without a length does
+            if remaining < limit:
+                raise Unavailable(self.endpoint.label, self._budget_message())
+            raise _HostDown(f"{who}sent no complete answer within {limit:g} s")
         next_link = response.links.get("next", {}).get("url")
         return Reply(
             url=str(response.url or url),

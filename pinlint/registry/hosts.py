@@ -73,15 +73,39 @@ def matches(entry: str, host: str, port: int | None) -> bool:
     return fnmatch.fnmatchcase(host.lower(), e_host)
 
 
+_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")  # RFC 6052: the IPv4 address is the last 32 bits
+_NAT64_LOCAL = ipaddress.IPv6Network("64:ff9b:1::/48")  # RFC 8215: network-specific, maps anywhere
+_IPV4_COMPATIBLE = ipaddress.IPv6Network("::/96")  # deprecated ::a.b.c.d (:: and ::1 included)
+_SITE_LOCAL = ipaddress.IPv6Network("fec0::/10")  # deprecated, routed like private space
+
+
+def embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 address stands for, when it embeds one a
+    translator or tunnel would deliver to: IPv4-mapped ``::ffff:a.b.c.d``,
+    IPv4-compatible ``::a.b.c.d``, NAT64 ``64:ff9b::a.b.c.d``, 6to4 ``2002:AABB:CCDD::``."""
+    if ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    if ip in _NAT64 or (ip in _IPV4_COMPATIBLE and int(ip) > 1):
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    return ip.sixtofour
+
+
 def non_public(address: str) -> bool:
     """Loopback, link-local (cloud metadata), private, shared, reserved,
-    unspecified or multicast: anything that is not a public unicast address."""
+    unspecified or multicast: anything that is not a public unicast address.
+    An IPv6 address that embeds an IPv4 address (mapped, compatible, NAT64,
+    6to4) is judged by the IPv4 address as well; site-local ``fec0::/10`` and
+    local-use NAT64 ``64:ff9b:1::/48`` are never public."""
     try:
         ip = ipaddress.ip_address(address.split("%", 1)[0])
     except ValueError:
         return True
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip in _SITE_LOCAL or ip in _NAT64_LOCAL:
+            return True
+        inner = embedded_ipv4(ip)
+        if inner is not None:
+            return not inner.is_global or inner.is_multicast
     return not ip.is_global or ip.is_multicast
 
 

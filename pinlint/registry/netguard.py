@@ -6,10 +6,21 @@ and the connection nor a redirect (blob stores redirect) can reach a
 loopback, link-local or private address the configuration does not name.
 The session also puts a timeout on every request and drops credentials
 whenever a redirect leaves the origin (scheme, host and port).
+
+A socket timeout bounds each ``recv``, not a request: a server that drips
+one byte every few seconds resets it for ever.  ``Deadline`` is the
+wall-clock limit on one exchange (connect, request, headers, body, and any
+redirects it follows): every socket the guarded connections open or use on
+the thread while a ``Deadline`` is active is registered with it, and when it
+passes they are shut down, so the blocked call returns at once.
 """
 from __future__ import annotations
 
+import contextlib
+import os
 import socket
+import threading
+from types import TracebackType
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -23,6 +34,80 @@ from urllib3.util import connection as u3connection
 from pinlint.registry.errors import BlockedAddress
 from pinlint.registry.hosts import HostPolicy, non_public
 
+_current = threading.local()
+
+
+class Deadline:
+    """``with Deadline(seconds) as d:`` - the exchanges made on this thread
+    inside the block are cut off after ``seconds``; ``d.expired`` says
+    whether that happened.  The sockets are watched through duplicates of
+    their descriptors, closed when the block ends, so a closed-and-reused
+    descriptor is never shut down by mistake."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = max(0.0, seconds)
+        self.expired = False
+        self._watched: list[socket.socket] = []
+        self._fds: set[int] = set()
+        self._done = False
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(self.seconds, self._expire)
+        self._timer.daemon = True
+        self._outer: Deadline | None = None
+
+    def __enter__(self) -> Deadline:
+        self._outer = getattr(_current, "deadline", None)
+        _current.deadline = self
+        self._timer.start()
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        _current.deadline = self._outer
+        self._timer.cancel()
+        with self._lock:
+            self._done = True
+            watched, self._watched = self._watched, []
+        for sock in watched:
+            sock.close()
+
+    def watch(self, sock: socket.socket) -> None:
+        try:
+            fd = sock.fileno()
+        except OSError:
+            return
+        if fd < 0:
+            return
+        with self._lock:
+            if self._done or fd in self._fds:
+                return
+            try:
+                dup = socket.socket(sock.family, sock.type, sock.proto, fileno=os.dup(fd))
+            except OSError:
+                return
+            self._fds.add(fd)
+            self._watched.append(dup)
+            if self.expired:
+                _shut(dup)
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            for sock in self._watched:
+                _shut(sock)
+
+
+def _shut(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):  # already closed by the peer: nothing to cut
+        sock.shutdown(socket.SHUT_RDWR)
+
+
+def _watch(sock: socket.socket | None) -> None:
+    deadline: Deadline | None = getattr(_current, "deadline", None)
+    if deadline is not None and sock is not None:
+        deadline.watch(sock)
+
 
 class _Guard(HTTPConnection):
     """Mixed in before urllib3's HTTP(S)Connection: opens the socket only to
@@ -31,6 +116,15 @@ class _Guard(HTTPConnection):
     policy: HostPolicy  # set on the concrete subclasses built per policy
 
     def _new_conn(self) -> socket.socket:
+        sock = self._open()
+        _watch(sock)  # before any TLS handshake, which a server can drip too
+        return sock
+
+    def getresponse(self) -> Any:  # a kept-alive connection is watched by this exchange's deadline
+        _watch(self.sock)
+        return super().getresponse()
+
+    def _open(self) -> socket.socket:
         conn = self
         host = conn._dns_host.strip("[]")
         port = conn.port

@@ -3,7 +3,7 @@ the source-commit checks ask a registry.
 
     resolver = Resolver.from_config(config)          # or Resolver(settings)
     resolver.resolve_tag(image, "1.25")              # TagInfo(digest, media_type)
-    resolver.exists(image, digest)                   # bool (HEAD)
+    resolver.exists(image, digest)                   # bool
     resolver.manifest(image, digest)                 # Manifest (index or image)
     resolver.image_config(image, digest)             # the config JSON of an image manifest
     resolver.labels(image, digest)                   # config labels
@@ -13,9 +13,17 @@ the source-commit checks ask a registry.
 
 ``image`` is a ``reference.ImageRef`` (or its text).  Every call may raise
 ``NotAllowed`` (PIN012), ``Unavailable`` (PIN019) or ``NotFound``.  Each
-distinct look-up is made once per run however many threads ask for it;
-manifests, blobs and existence are cached on disk by digest, tags for
-``tag_cache_ttl`` seconds.
+distinct look-up is made once per run however many threads ask for it.
+
+Every answer is proven by bytes (SPEC §7): a digest exists only when the
+registry served manifest bytes that hash to it, and the digest a tag names
+is the hash of the manifest bytes the tag serves - a ``Docker-Content-Digest``
+header proves nothing, and one that differs from the bytes is ``Unavailable``
+naming the host.  ``NotFound`` comes only from a server that speaks the
+distribution API (an OCI error code in the 404, or ``/v2/`` answering with
+``Docker-Distribution-API-Version``); any other 404 is ``Unavailable``: the
+host is not an OCI registry.  Only proven, digest-addressed bytes (manifests,
+blobs) are cached on disk, and tags for ``tag_cache_ttl`` seconds.
 """
 from __future__ import annotations
 
@@ -84,6 +92,7 @@ class Resolver:
         self._clients: dict[str, HostClient] = {}
         self._lock = threading.Lock()
         self._memo = Memo()
+        self._proven: dict[str, tuple[bytes, str]] = {}  # manifests proven this run, by name@digest
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any] | None) -> Resolver:
@@ -124,7 +133,8 @@ class Resolver:
 
     # look-ups ------------------------------------------------------------------
     def resolve_tag(self, image: ImageRef | str, tag: str | None = None, *, fresh: bool = False) -> TagInfo:
-        """The digest a tag names now (HEAD).  ``fresh`` skips the tag cache."""
+        """The digest a tag names now: the hash of the manifest bytes the tag
+        serves (one GET), never a header alone.  ``fresh`` skips the tag cache."""
         image = self._allowed(image)
         tag = tag or image.effective_tag or "latest"
         key = f"{image.name}:{tag}"
@@ -136,85 +146,86 @@ class Resolver:
 
     def _resolve_tag(self, image: ImageRef, tag: str, key: str) -> TagInfo:
         client = self._client(image)
-        response = client.request(
-            client.manifest_url(image.repository, tag), "HEAD", headers={"Accept": ACCEPT}
-        )
-        self._expect_found(response, client, image, f"tag {tag}")
-        digest = response.headers.get("Docker-Content-Digest", "")
-        media_type = _media_type(response)
-        if reference.digest_problem(digest) is not None:
-            # the registry does not say (it need not): fetch and hash the manifest
-            response = client.request(
-                client.manifest_url(image.repository, tag), "GET", headers={"Accept": ACCEPT},
-                max_bytes=manifests.MAX_MANIFEST_BYTES,
-            )
-            self._expect_found(response, client, image, f"tag {tag}")
-            digest = manifests.digest_of(response.content)
-            media_type = self._parse(client, digest, response).media_type
-            self._store_manifest(image, digest, response.content, media_type)
-        info = TagInfo(digest, media_type)
+        body, content_type = self._fetch_manifest(client, image, tag, f"tag {tag}")
+        digest = manifests.digest_of(body)
+        media_type = self._parse(client, digest, body, content_type).media_type
+        self._remember(image, digest, body, media_type)
         if self.cache is not None:
             self.cache.put_tag(key, digest, media_type)
-            self.cache.put_exists(f"{image.name}@{digest}", media_type)
-        return info
+        return TagInfo(digest, media_type)
 
     def exists(self, image: ImageRef | str, digest: str) -> bool:
-        """Whether the repository has a manifest with this digest (HEAD)."""
+        """Whether the repository has a manifest with this digest: proven by
+        bytes that hash to it (cached, or one GET by digest)."""
         image = self._allowed(image)
-        key = f"{image.name}@{digest}"
-        if self.cache is not None and (
-            self.cache.get_exists(key) is not None or self.cache.get_content("manifest", key, digest)
-        ):
-            return True
-        return self._memo.get(("exists", key), lambda: self._exists(image, digest, key))
-
-    def _exists(self, image: ImageRef, digest: str, key: str) -> bool:
-        client = self._client(image)
-        response = client.request(
-            client.manifest_url(image.repository, digest), "HEAD", headers={"Accept": ACCEPT}
-        )
-        if response.status_code == 404:
+        try:
+            self._manifest_bytes(image, digest)
+        except NotFound:
             return False
-        self._expect_found(response, client, image, digest)
-        said = response.headers.get("Docker-Content-Digest")
-        if said and said != digest:
-            raise Unavailable(
-                client.endpoint.label,
-                f"registry {client.endpoint.label} answered {said} when asked for {digest}",
-            )
-        if self.cache is not None:
-            self.cache.put_exists(key, _media_type(response))
         return True
+
+    def same_manifest(self, image: ImageRef | str, known: str, digest: str) -> bool:
+        """Whether ``digest`` names the manifest already proven as ``known``
+        (the same bytes under another algorithm: a sha512 pin of a tag)."""
+        if known == digest:
+            return True
+        if known.split(":", 1)[0] == digest.split(":", 1)[0]:
+            return False
+        return manifests.matches_digest(self._manifest_bytes(as_image(image), known)[0], digest)
 
     def manifest(self, image: ImageRef | str, digest: str) -> Manifest:
         """The manifest or index with this digest, verified against it."""
         image = self._allowed(image)
+        body, media_type = self._manifest_bytes(image, digest)
+        try:
+            return manifests.parse(digest, body, media_type)
+        except BadManifest as e:
+            label = self.endpoint(image.registry).label
+            raise Unavailable(label, f"registry {label} sent an invalid manifest for {digest}: {e}") from None
+
+    def _manifest_bytes(self, image: ImageRef, digest: str) -> tuple[bytes, str]:
+        """(bytes, media type) of the manifest ``digest``, proven to hash to it."""
         key = f"{image.name}@{digest}"
+        with self._lock:
+            proven = self._proven.get(key)
+        if proven is not None:
+            return proven
         if self.cache is not None:
             hit = self.cache.get_content("manifest", key, digest)
             if hit is not None:
-                try:
-                    return manifests.parse(digest, hit[0], hit[1])
-                except BadManifest:
-                    pass
-        return self._memo.get(("manifest", key), lambda: self._manifest(image, digest, key))
+                return hit
+        return self._memo.get(("manifest", key), lambda: self._fetch_by_digest(image, digest))
 
-    def _manifest(self, image: ImageRef, digest: str, key: str) -> Manifest:
+    def _fetch_by_digest(self, image: ImageRef, digest: str) -> tuple[bytes, str]:
         client = self._client(image)
+        body, content_type = self._fetch_manifest(client, image, digest, digest)
+        media_type = self._parse(client, digest, body, content_type).media_type
+        self._remember(image, digest, body, media_type)
+        return body, media_type
+
+    def _fetch_manifest(self, client: HostClient, image: ImageRef, reference: str, what: str) -> tuple[bytes, str]:
+        """GET a manifest by tag or digest: its bytes and Content-Type.  Bytes
+        fetched by digest must hash to it, and a ``Docker-Content-Digest``
+        that the bytes do not hash to is refused either way."""
         response = client.request(
-            client.manifest_url(image.repository, digest), "GET", headers={"Accept": ACCEPT},
+            client.manifest_url(image.repository, reference), "GET", headers={"Accept": ACCEPT},
             max_bytes=manifests.MAX_MANIFEST_BYTES,
         )
-        self._expect_found(response, client, image, digest)
-        if not manifests.matches_digest(response.content, digest):
+        self._expect_found(response, client, image, what)
+        label = client.endpoint.label
+        by_digest = reference.startswith(("sha256:", "sha512:"))
+        named = f"{image.name}{'@' if by_digest else ':'}{reference}"
+        if by_digest and not manifests.matches_digest(response.content, reference):
+            raise Unavailable(label, f"registry {label} sent a manifest for {named} that does not match the digest")
+        said = (response.headers.get("Docker-Content-Digest") or "").strip()
+        if said and not manifests.matches_digest(response.content, said):
             raise Unavailable(
-                client.endpoint.label,
-                f"registry {client.endpoint.label} sent a manifest for {image.name}@{digest} "
-                "that does not match the digest",
+                label,
+                f"registry {label} sent a manifest for {named} whose Docker-Content-Digest "
+                f"{_excerpt(said)} differs from the digest of its bytes, "
+                f"{manifests.digest_of(response.content)}",
             )
-        parsed = self._parse(client, digest, response)
-        self._store_manifest(image, digest, response.content, parsed.media_type)
-        return parsed
+        return response.content, _media_type(response)
 
     def platform_manifests(self, image: ImageRef | str, digest: str) -> tuple[manifests.Descriptor, ...]:
         """The per-platform manifests of an index; empty for an image manifest."""
@@ -323,7 +334,14 @@ class Resolver:
         if status == 200:
             return
         if status == 404:
-            raise NotFound(label, f"{what} not found in {image.name}")
+            if client.speaks_distribution(response):
+                raise NotFound(label, f"{what} not found in {image.name}")
+            raise Unavailable(
+                label,
+                f"{label} is not an OCI registry: it answered HTTP 404 for {what} in {image.name} "
+                "without a distribution API error, and /v2/ does not answer with "
+                "Docker-Distribution-API-Version",
+            )
         if status in (401, 403):
             raise Unavailable(label, self._auth_message(client, image, status))
         raise Unavailable(label, f"registry {label} answered HTTP {status} for {image.name} ({what})")
@@ -337,20 +355,30 @@ class Resolver:
             how = f"the credentials from {cred.source} were refused"
         return f"registry {label} refused access to {image.name} (HTTP {status}): {how}"
 
-    def _parse(self, client: HostClient, digest: str, response: Reply) -> Manifest:
+    def _parse(self, client: HostClient, digest: str, body: bytes, content_type: str) -> Manifest:
         try:
-            return manifests.parse(digest, response.content, response.headers.get("Content-Type"))
+            return manifests.parse(digest, body, content_type)
         except BadManifest as e:
             label = client.endpoint.label
             raise Unavailable(label, f"registry {label} sent an invalid manifest for {digest}: {e}") from None
 
-    def _store_manifest(self, image: ImageRef, digest: str, body: bytes, media_type: str) -> None:
+    def _remember(self, image: ImageRef, digest: str, body: bytes, media_type: str) -> None:
+        """Keep manifest bytes proven to hash to ``digest``: for this run, and on disk."""
+        key = f"{image.name}@{digest}"
+        with self._lock:
+            self._proven[key] = (body, media_type)
         if self.cache is not None:
-            self.cache.put_content("manifest", f"{image.name}@{digest}", body, media_type)
+            self.cache.put_content("manifest", key, body, media_type)
 
 
 def _media_type(response: Reply) -> str:
     return (response.headers.get("Content-Type") or "").split(";", 1)[0].strip()
+
+
+def _excerpt(text: str, limit: int = 80) -> str:
+    """A registry's header value as a message may quote it: short, printable."""
+    text = "".join(c if c.isprintable() else "?" for c in text[: limit + 1])
+    return repr(text if len(text) <= limit else text[:limit] + "…")
 
 
 __all__ = ["Resolver", "TagInfo", "RegistryError", "NotAllowed", "NotFound", "Unavailable"]

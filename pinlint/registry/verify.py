@@ -1,10 +1,12 @@
 """Verification of pinned references (PIN010, PIN011, PIN012, PIN013, PIN019).
 
 ``verify(resolver, image)`` judges one unique pinned reference and returns
-``Problem``s; ``verify_all`` does it for many, concurrently.  For
-``name:tag@digest`` the tag is resolved first (one HEAD): when it still names
-the pinned digest that also proves the digest exists, so the common case
-costs one request, or none with a warm cache.
+``Problem``s; ``verify_all`` does it for many, concurrently.  A pass is a
+proof: the registry served manifest bytes that hash to the pinned digest.
+For ``name:tag@digest`` the tag's manifest is fetched first (one GET): when
+its bytes hash to the pin, that proves both that the digest exists and that
+the tag still names it, so the common case costs one request, or none with a
+warm cache; otherwise the digest is fetched by itself.
 """
 from __future__ import annotations
 
@@ -62,7 +64,7 @@ def _verify(resolver: Resolver, image: ImageRef) -> list[Problem]:
         tag: TagInfo | None = resolver.resolve_tag(image, image.tag)
     except NotFound:
         tag = None
-    if tag is not None and tag.digest == digest:
+    if tag is not None and resolver.same_manifest(image, tag.digest, digest):
         return []
     problems = []
     exists = resolver.exists(image, digest)

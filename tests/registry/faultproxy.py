@@ -2,9 +2,10 @@
 
 Requests are forwarded to the upstream registry over a real socket; before
 that, the first matching ``Rule`` may delay, answer by itself (429 with
-``Retry-After``, 500, 503, a redirect, garbage), reset the connection, or
-accept and never answer.  Every request and every accepted connection is
-counted so tests and the benchmark can assert on what reached the wire.
+``Retry-After``, 500, 503, a redirect, garbage), reset the connection,
+accept and never answer, or forward and drop or rewrite one response header.
+Every request and every accepted connection is counted so tests and the
+benchmark can assert on what reached the wire.
 
 Optionally the proxy also plays a bearer-token registry front
 (``bearer=True``): it demands ``Authorization: Bearer`` tokens scoped to the
@@ -35,7 +36,7 @@ class Rule(NamedTuple):
     """What to do with requests whose path contains ``match`` (and method, when
     given).  ``times`` limits how often the rule fires (None: always)."""
 
-    action: str  # "status" | "reset" | "hang" | "redirect" | "garbage" | "delay" | "drop-header"
+    action: str  # "status" | "reset" | "hang" | "redirect" | "garbage" | "delay" | "drop-header" | "set-header"
     match: str = ""
     method: str | None = None
     status: int = 503
@@ -44,6 +45,7 @@ class Rule(NamedTuple):
     delay: float = 0.0
     times: int | None = None
     header: str = ""  # for "drop-header": the response header the registry "forgets"
+    value: str = ""  # for "set-header": what the forwarded answer's ``header`` says instead
 
 
 class FaultProxy:
@@ -176,8 +178,9 @@ class FaultProxy:
                 return
         if self.bearer and not self._bearer_ok(h, path, headers):
             return
-        drop = rule.header.lower() if rule is not None and rule.action == "drop-header" else ""
-        self._forward(h, method, path, list(h.headers.items()), body, drop)
+        drop = rule.header.lower() if rule is not None and rule.action in ("drop-header", "set-header") else ""
+        extra = {rule.header: rule.value} if rule is not None and rule.action == "set-header" else {}
+        self._forward(h, method, path, list(h.headers.items()), body, drop, extra)
 
     def _bearer_ok(self, h: BaseHTTPRequestHandler, path: str, headers: dict) -> bool:
         parts = urlsplit(path)
@@ -209,7 +212,8 @@ class FaultProxy:
             h.wfile.write(body)
 
     def _forward(self, h: BaseHTTPRequestHandler, method: str, path: str,
-                 headers: list[tuple[str, str]], body: bytes, drop: str = "") -> None:
+                 headers: list[tuple[str, str]], body: bytes, drop: str = "",
+                 extra: dict[str, str] | None = None) -> None:
         host, _, port = self.upstream.rpartition(":")
         conn = http.client.HTTPConnection(host, int(port), timeout=30)
         try:
@@ -226,6 +230,8 @@ class FaultProxy:
             for k, v in resp.getheaders():
                 if k.lower() in ("connection", "transfer-encoding", "content-length", "keep-alive", drop):
                     continue
+                h.send_header(k, v)
+            for k, v in (extra or {}).items():
                 h.send_header(k, v)
             h.send_header("Content-Length", str(len(data)) if method != "HEAD" else
                           resp.getheader("Content-Length", "0"))

@@ -88,4 +88,5 @@ def test_cached_manifest_that_does_not_match_its_digest_is_not_trusted(proxy, re
     proxy.reset()
 
     assert [h.rule for h in run_check([text], cfg)] == ["PIN013"]
-    assert proxy.count(f"/manifests/{index.digest}", "GET") == 1
+    assert proxy.count("/manifests/2.0", "GET") == 1  # the index, hashed: the forged one is not used
+    assert proxy.count(f"/manifests/{amd}", "GET") == 1  # its forged entry is not proof either
