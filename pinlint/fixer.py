@@ -116,11 +116,12 @@ def _fix_file(
         key = (f.ref.span.start, f.ref.span.end)
         if key in seen_refs:
             continue  # one fix per reference: PIN001/PIN002 first, then a refresh
-        if any(_overlaps(e, mine) for e in edits for mine in f.edits):
+        new = [mine for mine in f.edits if mine not in edits]  # one ARG default shared by two FROMs
+        if any(_overlaps(e, mine) for e in edits for mine in new):
             skipped[f] = "its edit overlaps another fix in the same file"
             continue
         seen_refs.add(key)
-        edits.extend(f.edits)
+        edits.extend(new)
         taken.append(f)
     if not taken:
         return [], [], "", skipped

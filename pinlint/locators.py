@@ -11,6 +11,7 @@ A locator matches documents by ``apiVersion``/``kind`` globs and names
 from __future__ import annotations
 
 import fnmatch
+import functools
 import os
 import re
 from collections.abc import Iterable, Mapping
@@ -42,7 +43,17 @@ class Locator(NamedTuple):
         return words
 
 
+@functools.cache
+def _builtin_specs() -> tuple[dict[str, Any], ...]:
+    return tuple(_read_builtin_specs())
+
+
 def builtin_specs() -> list[dict[str, Any]]:
+    """The shipped locators (read once per process; each call gets copies)."""
+    return [dict(spec) for spec in _builtin_specs()]
+
+
+def _read_builtin_specs() -> list[dict[str, Any]]:
     """The shipped locators, ``rules/locators/*.yaml`` (``pinlint/_rules`` in a wheel)."""
     from ruamel.yaml import YAML
 

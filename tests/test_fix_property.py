@@ -25,19 +25,17 @@ applied together, and then:
 (c) planning again on the result with the same digest changes nothing (a
     second ``--fix`` is a no-op).
 
-Planner bugs this test found are excluded precisely (``KNOWN BUG`` comments)
-so the suite stays green; ``PINLINT_PROPERTY_KNOWN_BUGS=1`` turns every
-exclusion off so the generator produces those shapes and the test fails on
-them.  Minimal inputs (D = the new digest):
+The planner bugs this test found are fixed and their shapes generated
+(``digest: ~``/bare ``digest:`` in Kustomize, flow-map Helm digests, a Helm
+tag holding a digest beside a digest key, assembled references' planned text,
+CRLF at the end of a file).  Three remain, excluded precisely (``KNOWN BUG``
+comments) so the suite stays green; ``PINLINT_PROPERTY_KNOWN_BUGS=1`` turns
+the exclusions off so the generator produces those shapes and the test fails
+on them.  Minimal inputs (D = the new digest):
 
-1. edits.exact_plan: ``services: {web: {image: nginx}}`` -> ``{image: nginx:latest@D}``: PIN900.
-2. helm_values.plan: ``image: {repository: a/b, tag: "1", digest: ~}`` -> ``digest: sha256:…`` plain in flow.
-3. kustomize: ``- name: nginx / newTag: "1.25" / digest: ~`` (or a bare ``digest:``): no plan.
+1. edits.exact_plan: ``services: {web: {image: nginx}}`` -> ``{image: nginx:latest@D}``: PIN900
+   (the fixer's re-locating check refuses to write it; the file is left as it was).
 4. kustomize.plan: ``newName: ghcr.io/acme/app@git:HEAD`` + ``newTag: dev`` keeps ``@git:HEAD``.
-5. kustomize/helm plan text: digest-only plans ``name@D`` but the file reads ``name:tag@D``; no tag
-   written (``newName`` only, Helm ``tag: ""`` + ``digest: ""``) plans ``name:latest@D``, reads ``name@D``.
-6. kustomize.plan: CRLF file without a final newline gets ``\n  digest: D`` (LF).
-7. helm_values.plan: ``tag: "1.25@sha256:old"`` + ``digest: ""`` -> ``name:1.25@old@D``.
 8. yamlrefs.scalar_span: ``image: &a nginx:1.25`` / ``image: !!str nginx:1.25``: not exact, no plan.
 """
 from __future__ import annotations
@@ -651,10 +649,7 @@ def kustomize_entries(draw: st.DrawFn, flow: bool) -> M:
         new_name += "@git:HEAD"
     tag = draw(st.sampled_from((None, "1.25", "v2.0.1", "1.10")))
     digests = ["absent", "absent", "old"]
-    if KNOWN_BUGS:
-        # KNOWN BUG 3 (formats/kustomize.py): `digest: ~` / a bare `digest:` give no
-        # insertion point and no span, so the entry gets no plan at all.
-        digests += ["null", "bare"] if not flow else ["null"]
+    digests += ["null", "bare"] if not flow else ["null"]  # `digest: ~` / a bare `digest:` are filled
     digest = draw(st.sampled_from(digests))
     quote = st.sampled_from(SIMPLE_QUOTES)
     fields = [("name", S(name, draw(quote)))]
@@ -699,17 +694,11 @@ def helm_split_maps(draw: st.DrawFn, flow: bool) -> M:
     tag_form = draw(st.sampled_from(("tag", "tag", "empty", "absent", "tag@digest")))
     tag = draw(st.sampled_from(TAGS))
     nulls = ["empty2", "empty1", "bare"] if not flow else ["empty2", "empty1"]
-    if not flow or KNOWN_BUGS:
-        # KNOWN BUG 2 (helm_values.plan): `{…, digest: ~}` in a flow map is filled with a
-        # plain `sha256:…`, which libyaml rejects inside a flow collection.
-        nulls.append("null")
+    nulls.append("null")  # `{…, digest: ~}` in a flow map is filled quoted
     digest_form = draw(st.sampled_from(["absent", "absent", "old", "sha-empty", "sha-old", *nulls]))
     if tag_form == "tag@digest" and digest_form in ("old", "sha-old"):
         tag_form = "tag"  # two digests: not a reference
-    if tag_form == "tag@digest" and digest_form not in ("absent", "bare") and not KNOWN_BUGS:
-        # KNOWN BUG 7 (helm_values.plan): `tag: "1.25@sha256:old"` beside an empty `digest: ""`
-        # gets the digest key filled and keeps the tag's digest: `repo:1.25@old@new`.
-        tag_form = "tag"
+
     quote = st.sampled_from(SIMPLE_QUOTES)
     fields: list[tuple[str, Any]] = [("repository", S(repository, draw(quote)))]
     if registry:
@@ -987,21 +976,21 @@ def check_bytes(before: bytes, after: bytes, edits: list[Edit], refs: list[Locat
                 assert new.endswith(eol), edit
             else:  # at the end of a file without a final newline: it copies the last one
                 eol = last_line_ending(before)
-                if not KNOWN_BUGS:
-                    # KNOWN BUG 6 (formats/kustomize.py plan): there the inserted line
-                    # starts with "\n" even when the file's lines end with "\r\n".
-                    eol = b"\n"
                 assert new.startswith(eol), edit
             assert new.count(b"\n") == 1 and new.count(b"\r") == eol.count(b"\r"), edit
 
 
-def check_planned_text(ref: LocatedRef, planned: PlannedFix, style: str, tag: str | None) -> None:
-    """The planned text pins the same name; tag-and-digest keeps the tag (or the resolved one)."""
+def check_planned_text(ref: LocatedRef, planned: PlannedFix, style: str, tag: str | None, want: Want) -> None:
+    """The planned text pins the same name; tag-and-digest keeps the tag (or the resolved one).
+    An assembled reference (Kustomize entry, Helm split map) reads as its fields say whatever
+    the style: the tag it writes (none when it writes none), then the digest."""
     new = parse(planned.text)
     assert isinstance(new, ImageRef) and new.digest == D, planned
     old = ref.parsed.image if isinstance(ref.parsed, Placeholder) else ref.parsed
     assert isinstance(old, ImageRef) and new.name == old.name, (ref.text, planned.text)
-    if style == "digest-only":
+    if want.assembled:
+        assert new.tag == (tag or old.tag), (ref.text, planned.text)
+    elif style == "digest-only":
         assert new.tag is None, planned.text
     else:
         assert new.tag == (tag or old.tag or "latest"), (ref.text, planned.text)
@@ -1013,16 +1002,6 @@ def check_relocated(ref: LocatedRef, again: LocatedRef, plan: PlannedFix | None,
         assert (again.text, again.exact, again.templated) == (ref.text, ref.exact, ref.templated), (ref, again)
         return
     assert again.pinned, (again.text, plan.text)
-    mismatch_known = want.assembled and (style == "digest-only" or want.tagless)
-    if mismatch_known and not KNOWN_BUGS:
-        # KNOWN BUG 5 (formats/kustomize.py and helm_values.py plan): an assembled reference
-        # is planned as `name@digest` under digest-only and as `name:latest@digest` when the
-        # file writes no tag, but the fields written make it read `name:tag@digest` /
-        # `name@digest`.  Check what the file does say: pinned to D, same name.
-        new = parse(again.text)
-        old = ref.image
-        assert isinstance(new, ImageRef) and old is not None and new.digest == D and new.name == old.name, again
-        return
     assert again.text == plan.text, (again.text, plan.text)
 
 
@@ -1040,7 +1019,7 @@ def check_fix(gen: GenFile) -> None:
                 planned = formats.plan_pin(ref, D, style, tag)
                 assert (planned is not None) == want.expects_plan(style), (style, want, ref, planned)
                 if planned is not None:
-                    check_planned_text(ref, planned, style, tag)
+                    check_planned_text(ref, planned, style, tag, want)
                 plans.append(planned)
             edits = merged(plans)
             after = apply_edits(gen.data, edits)

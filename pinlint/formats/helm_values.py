@@ -147,35 +147,47 @@ def _fields(source: SourceText, node: YMap) -> tuple[tuple[str, Span], ...]:
         if isinstance(value, YStr) and value.end > value.start:
             span, exact = scalar_span(source, value)
             fields.append((name if exact else f"{name}~", span))
-            if name == "tag" and exact and value.style == "":
-                fields.append(("tag-plain", span))
+            if exact and value.style == "" and name in ("tag", "digest", "sha"):
+                fields.append((f"{name}-plain", span))
+    if node.flow:
+        fields.append(("flow", scalar_span(source, node["repository"])[0]))  # type: ignore[arg-type]
     return tuple(fields)
 
 
 def plan(ref: LocatedRef, digest: str, style: str, tag: str | None = None) -> PlannedFix | None:
     """A split map gets its ``digest`` (or bare-hex ``sha``) value filled when
     the map has one, else its tag written as ``tag: "<tag>@<digest>"``; an
-    ``image:`` string is replaced as written."""
+    ``image:`` string is replaced as written.  ``text`` is what the map reads
+    once fixed (the chart assembles ``registry/repository[:tag]@digest``, so
+    ``style`` does not drop a written tag)."""
     if not ref.fields:
         return exact_plan(ref, digest, style, tag)
-    text = pinned_text(ref, digest, style, tag)
-    if text is None:
+    if pinned_text(ref, digest, style, tag) is None:
         return None
     tag_span = ref.field("tag")
+    name, current = split_tag(ref.text.split("@", 1)[0])
+    shown_tag = tag or current
+    text = f"{name}:{shown_tag}@{digest}" if shown_tag else f"{name}@{digest}"
+    quote = ref.field("flow") is not None  # a plain sha256:… would not parse inside a flow map
     edits: list[Edit] = []
     if tag is not None:
         if tag_span is None:
             return None
         edits.append(Edit(tag_span.start, tag_span.end, f'"{tag}"' if ref.field("tag-plain") else tag))
-    for name, value in (("digest", digest), ("sha", digest.partition(":")[2])):
-        span = ref.field(name)
+    for name_, value in (("digest", digest), ("sha", digest.partition(":")[2])):
+        span = ref.field(name_)
         if span is not None:
-            return PlannedFix(text, (*edits, Edit(span.start, span.end, value)))
-    if tag is not None or tag_span is None:
+            plain = ref.field(f"{name_}-plain") is not None
+            written = f'"{value}"' if quote and plain else value
+            filled = span.end > span.start  # the digest key already holds a value
+            tag_has_digest = ref.text.count("@") >= (2 if filled else 1)
+            if tag is None and tag_span is not None and current and tag_has_digest:
+                # `tag: "1.25@sha256:old"` beside the digest key: the tag keeps only the tag
+                edits.append(Edit(tag_span.start, tag_span.end, f'"{current}"' if ref.field("tag-plain") else current))
+            return PlannedFix(text, (*edits, Edit(span.start, span.end, written)))
+    if tag is not None or tag_span is None or not current:
         return None  # no tag to carry the digest: the chart's appVersion is not in the file
-    _, current = split_tag(ref.text.split("@", 1)[0])
-    if not current:
-        return None
     value = f"{current}@{digest}"
     replacement = f'"{value}"' if ref.field("tag-plain") else value
     return PlannedFix(text, (Edit(tag_span.start, tag_span.end, replacement),))
+
