@@ -18,9 +18,9 @@ from typing import NamedTuple
 from pinlint import formats, suppressions
 from pinlint.discovery import Candidate
 from pinlint.locators import Locator
-from pinlint.model import FileProblem, ScannedFile
+from pinlint.model import FileProblem, LocatedRef, ScannedFile
 from pinlint.sourcetext import DecodeError, SourceText
-from pinlint.yamldoc import Limits, YamlError, load_all
+from pinlint.yamldoc import Limits, Node, YamlError, is_null, iter_documents
 
 _PARALLEL_MIN_FILES = 400
 _CHUNK = 64
@@ -63,11 +63,35 @@ def scan_bytes(c: Candidate, data: bytes, settings: ScanSettings, k8s_keywords: 
         return ScannedFile(c.relpath, c.kind, (), (), (), digest)
     else:
         try:
-            docs = load_all(source.text, settings.limits)
+            refs = _locate_streamed(c, source, settings)
         except YamlError as exc:
             return _problem(c, "PIN900", exc.message, exc.line, exc.column, digest)
-        refs = formats.locate_yaml(c.kind, c.relpath, source, docs, settings.locators)
     return ScannedFile(c.relpath, c.kind, tuple(refs), (), suppressions.parse(c.relpath, source), digest)
+
+
+def _locate_streamed(c: Candidate, source: SourceText, settings: ScanSettings, kind: str = "") -> list[LocatedRef]:
+    """The references of a YAML file, located one document at a time: only
+    the current document and the references found so far are in memory
+    (millions of empty documents, or a few large ones, cost what one does).
+
+    Every locator reads documents independently, in order, so this is what
+    ``formats.locate_yaml`` gives on the whole list, with one exception kept
+    exactly: an Azure Pipelines path is read as Kubernetes when any of its
+    documents is a Kubernetes object, so meeting one starts over."""
+    kind = kind or c.kind
+    refs: list[LocatedRef] = []
+    for doc in iter_documents(source.text, settings.limits):
+        if is_null(doc):
+            continue  # an empty document holds no reference
+        if kind == "azure-pipelines" and _is_kubernetes(doc):
+            return _locate_streamed(c, source, settings, "kubernetes")
+        refs.extend(formats.locate_yaml(kind, c.relpath, source, (doc,), settings.locators))
+    return refs
+
+
+def _is_kubernetes(doc: Node | None) -> bool:
+    """What ``formats.locate_yaml`` asks of a document on an Azure Pipelines path."""
+    return isinstance(doc, dict) and "apiVersion" in doc and "kind" in doc
 
 
 def _problem(
