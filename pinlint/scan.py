@@ -17,6 +17,7 @@ from typing import NamedTuple
 
 from pinlint import formats, suppressions
 from pinlint.discovery import Candidate
+from pinlint.formats import dockerfile
 from pinlint.locators import Locator
 from pinlint.model import FileProblem, LocatedRef, ScannedFile
 from pinlint.sourcetext import DecodeError, SourceText
@@ -58,7 +59,10 @@ def scan_bytes(c: Candidate, data: bytes, settings: ScanSettings, k8s_keywords: 
     except DecodeError as exc:
         return _problem(c, "PIN901", f"{exc}: not read", digest=digest)
     if c.kind == "dockerfile":
-        refs = formats.locate_dockerfile(c.relpath, source)
+        try:
+            refs = formats.locate_dockerfile(c.relpath, source)
+        except dockerfile.ExpansionLimit as exc:
+            return _problem(c, "PIN900", str(exc), exc.line, exc.column, digest)
     elif not formats.may_hold_refs(c.kind, source.text, k8s_keywords):
         return ScannedFile(c.relpath, c.kind, (), (), (), digest)
     else:
