@@ -189,3 +189,40 @@ def match(pattern: str, path: str) -> bool:
 
 def match_any(patterns: Iterable[str], path: str) -> bool:
     return any(match(p, path) for p in patterns)
+
+
+class Matcher:
+    """Many patterns compiled once (``compile_any``): patterns without
+    wildcards are set lookups, so a manifest naming 100,000 literal includes
+    costs one lookup per path, not 100,000 comparisons."""
+
+    __slots__ = ("_exact", "_names", "_globs")
+
+    def __init__(self, patterns: Iterable[str]) -> None:
+        self._exact: set[str] = set()
+        self._names: set[str] = set()
+        self._globs: list[Glob] = []
+        seen: set[str] = set()
+        for pattern in patterns:
+            if pattern in seen:
+                continue
+            seen.add(pattern)
+            glob = Glob(pattern)
+            if glob.literal is None:
+                self._globs.append(glob)
+            elif glob.anchored:
+                self._exact.add(glob.literal)
+            else:
+                self._names.add(glob.literal)
+
+    def __bool__(self) -> bool:
+        return bool(self._exact or self._names or self._globs)
+
+    def match(self, path: str) -> bool:
+        if path in self._exact or (self._names and path.rpartition("/")[2] in self._names):
+            return True
+        return any(glob.match(path) for glob in self._globs)
+
+
+def compile_any(patterns: Iterable[str]) -> Matcher:
+    return Matcher(patterns)

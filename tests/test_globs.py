@@ -97,3 +97,17 @@ def test_huge_pattern_is_linear_in_the_path() -> None:
     started = time.monotonic()
     assert not globs.match(pattern, "a" * 2000)
     assert time.monotonic() - started < 20
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(st.text(alphabet="ab/*?", max_size=6), max_size=5), paths)
+def test_compiled_list_matches_like_any_of_its_patterns(pattern_list: list[str], path: str) -> None:
+    assert globs.compile_any(pattern_list).match(path) == globs.match_any(pattern_list, path)
+
+
+def test_many_literal_patterns_cost_a_lookup() -> None:
+    matcher = globs.compile_any([f"/ci/job-{i}.yml" for i in range(100_000)] + ["name.yml"])
+    started = time.monotonic()
+    assert sum(matcher.match(f"ci/job-{i}.yml") for i in range(0, 200_000, 2)) == 50_000
+    assert matcher.match("x/y/name.yml") and not matcher.match("x/name.yml.bak")
+    assert time.monotonic() - started < 10
