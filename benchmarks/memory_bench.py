@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -142,23 +143,35 @@ def _env() -> dict[str, str]:
     return env
 
 
+# Children run under a small launcher that reports their rusage: a child's
+# ru_maxrss starts at the RSS of the process it was forked from (Linux keeps
+# the high-water mark across exec), and this script grows as it reads reports.
+_LAUNCHER = """
+import os, subprocess, sys
+child = subprocess.Popen(sys.argv[2:])
+_, status, usage = os.wait4(child.pid, 0)
+with open(sys.argv[1], "w") as f:
+    f.write(f"{os.waitstatus_to_exitcode(status)} {usage.ru_maxrss}")
+"""
+
+
 def _run(argv: list[str], cwd: Path, timeout: float) -> tuple[int | None, float, float, bytes]:
     """(exit code or None on timeout, peak RSS MB, seconds, stdout) of one child."""
-    with tempfile.TemporaryFile() as out:
+    with tempfile.TemporaryDirectory() as tmp:
+        result = Path(tmp) / "rusage"
         started = time.monotonic()
-        proc = subprocess.Popen(argv, cwd=cwd, env=_env(), stdout=out, stderr=subprocess.DEVNULL)
-        while True:
-            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-            if pid:
-                break
-            if time.monotonic() - started > timeout:
-                proc.kill()
-                _, status, usage = os.wait4(proc.pid, 0)
-                return None, usage.ru_maxrss / 1024, time.monotonic() - started, b""
-            time.sleep(0.01)
+        with open(Path(tmp) / "out", "wb") as out:
+            launcher = subprocess.Popen([sys.executable, "-c", _LAUNCHER, str(result), *argv], cwd=cwd, env=_env(),
+                                        stdout=out, stderr=subprocess.DEVNULL, start_new_session=True)
+            try:
+                launcher.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(launcher.pid, signal.SIGKILL)
+                launcher.wait()
+                return None, 0.0, time.monotonic() - started, b""
         seconds = time.monotonic() - started
-        out.seek(0)
-        return os.waitstatus_to_exitcode(status), usage.ru_maxrss / 1024, seconds, out.read()
+        code, maxrss = (int(x) for x in result.read_text().split())
+        return code, maxrss / 1024, seconds, (Path(tmp) / "out").read_bytes()
 
 
 def _cli(root: Path, fmt: str, timeout: float) -> tuple[int | None, float, float, bytes]:

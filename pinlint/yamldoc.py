@@ -8,8 +8,16 @@ ordinary data and still know the exact characters of every scalar.
 
 Composition is iterative and enforces the limits of SPEC §4 as it goes:
 nesting depth and alias expansion.  A billion-laughs document is rejected
-after a bounded amount of work, and 10,000-deep nesting never recurses.
-All scalars stay strings (no implicit typing): ``tag: 1.10`` is ``"1.10"``.
+after a bounded amount of work, and 10,000-deep nesting never recurses; the
+alias budget is the file's, not each document's, so thousands of documents
+each just under it are rejected too.  All scalars stay strings (no implicit
+typing): ``tag: 1.10`` is ``"1.10"``.
+
+Memory is bounded by what can hold a reference: ``iter_documents`` hands
+documents over one at a time; positions are one packed int per node; an
+empty collection (as an item or a value) and a plain null item are one
+shared node without a position (``line == 0``), so a 10 MB flow sequence
+of ``{}`` costs a pointer per item.
 """
 from __future__ import annotations
 

@@ -5,7 +5,8 @@ Each attack is a repository a pull request could bring: a Dockerfile whose
 alias limit, files within the size limit made of millions of empty nodes, a
 glob that makes a backtracking regex engine explode.  Each runs
 ``python -m pinlint --offline --format json <repo>`` in a subprocess whose
-peak memory (``ru_maxrss`` from ``os.wait4``, that child alone) must stay
+peak memory (``ru_maxrss`` of that process alone, from ``os.wait4`` in a
+small launcher) must stay
 under ``MAX_RSS_MB``; the timeout is generous and only there so that a hang
 fails the test instead of blocking the suite.  The sizes are chosen so that
 pinlint before these fixes went past the memory bound or the timeout on
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -47,34 +49,44 @@ class Run(NamedTuple):
     seconds: float
 
 
+# The CLI runs under a small launcher that reports the CLI's rusage: a
+# child's ru_maxrss starts at the RSS of the process it was forked from (Linux
+# keeps the high-water mark across exec), so forking the CLI straight from
+# pytest would count pytest's own memory too.
+_LAUNCHER = """
+import os, subprocess, sys
+child = subprocess.Popen(sys.argv[2:])
+_, status, usage = os.wait4(child.pid, 0)
+with open(sys.argv[1], "w") as f:
+    f.write(f"{os.waitstatus_to_exitcode(status)} {usage.ru_maxrss}")
+"""
+
+
 def run_cli(repo: Path, *args: str, timeout: float = TIMEOUT) -> Run:
-    """The real CLI on ``repo``; its own peak RSS, from the rusage of that child."""
+    """The real CLI on ``repo``, with its own peak RSS."""
     env = os.environ.copy()
     env["PYTHONPATH"] = str(CHECKOUT) + os.pathsep + env.get("PYTHONPATH", "")
     env.pop("CI", None)
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+    argv = [sys.executable, "-m", "pinlint", "--offline", "--no-progress", "--format", "json", *args, str(repo)]
+    with tempfile.TemporaryDirectory() as tmp:
+        result = Path(tmp) / "rusage"
         started = time.monotonic()
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "pinlint", "--offline", "--no-progress", "--format", "json", *args, str(repo)],
-            cwd=repo, env=env, stdout=out, stderr=err,
-        )
-        while True:
-            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-            if pid:
-                break
-            if time.monotonic() - started > timeout:
-                proc.kill()
-                proc.wait()
-                raise AssertionError(f"pinlint did not finish within {timeout} s on {repo}")
-            time.sleep(0.02)
+        with open(Path(tmp) / "out", "wb") as out, open(Path(tmp) / "err", "wb") as err:
+            launcher = subprocess.Popen(
+                [sys.executable, "-c", _LAUNCHER, str(result), *argv],
+                cwd=repo, env=env, stdout=out, stderr=err, start_new_session=True,
+            )
+            try:
+                launcher.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(launcher.pid, signal.SIGKILL)  # the launcher's session: it and the CLI
+                launcher.wait()
+                raise AssertionError(f"pinlint did not finish within {timeout} s on {repo}") from None
         seconds = time.monotonic() - started
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        err.seek(0)
-        stdout, stderr = out.read().decode(), err.read().decode()
+        code, maxrss = (int(x) for x in result.read_text().split())
+        stdout, stderr = (Path(tmp) / "out").read_text(), (Path(tmp) / "err").read_text()
     assert "Traceback" not in stderr, stderr
-    peak_mb = usage.ru_maxrss / 1024  # KiB on Linux
-    return Run(proc.returncode, json.loads(stdout), stderr, peak_mb, seconds)
+    return Run(code, json.loads(stdout), stderr, maxrss / 1024, seconds)  # ru_maxrss is in KiB on Linux
 
 
 def rules_at(run: Run, path: str) -> list[tuple[str, int, str]]:
