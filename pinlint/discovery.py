@@ -72,20 +72,20 @@ class _Walker:
         self.root = root
         self.real_root = real_root
         self.classifier = classifier
-        self.exclude = exclude
-        self.include = include
+        self.exclude = globs.compile_any(exclude)
+        self.include = globs.compile_any(include)
         self.files = files
         self.problems = problems
         self.seen_dirs: set[str] = set()
 
     def _kind(self, rel: str) -> str | None:
         kind = self.classifier.kind(rel)
-        if kind is None and self.include and globs.match_any(self.include, rel):
+        if kind is None and self.include and self.include.match(rel):
             return "kubernetes"
         return kind
 
     def file(self, apath: str, rel: str, explicit: bool = False) -> None:
-        if self.exclude and globs.match_any(self.exclude, rel):
+        if self.exclude and self.exclude.match(rel):
             return
         kind = self._kind(rel)
         if kind is None:
@@ -127,7 +127,7 @@ class _Walker:
             for entry in entries:
                 erel = f"{drel}/{entry.name}" if drel else entry.name
                 if entry.is_dir(follow_symlinks=False):
-                    if entry.name not in SKIP_DIRS and not (self.exclude and globs.match_any(self.exclude, erel + "/")):
+                    if entry.name not in SKIP_DIRS and not (self.exclude and self.exclude.match(erel + "/")):
                         stack.append((entry.path, erel))
                 elif entry.is_symlink():
                     self._symlink(entry.path, erel)
@@ -135,7 +135,7 @@ class _Walker:
                     self.file(entry.path, erel)
 
     def _symlink(self, apath: str, rel: str) -> None:
-        if self.exclude and globs.match_any(self.exclude, rel):
+        if self.exclude and self.exclude.match(rel):
             return
         try:
             target = os.path.realpath(apath, strict=True)

@@ -17,10 +17,11 @@ from typing import NamedTuple
 
 from pinlint import formats, suppressions
 from pinlint.discovery import Candidate
+from pinlint.formats import dockerfile
 from pinlint.locators import Locator
-from pinlint.model import FileProblem, ScannedFile
+from pinlint.model import FileProblem, LocatedRef, ScannedFile
 from pinlint.sourcetext import DecodeError, SourceText
-from pinlint.yamldoc import Limits, YamlError, YMap, YSeq, YStr, load_all
+from pinlint.yamldoc import Limits, Node, YamlError, YMap, YSeq, YStr, is_null, iter_documents
 
 _PARALLEL_MIN_FILES = 400
 _CHUNK = 64
@@ -57,29 +58,30 @@ def scan_bytes(c: Candidate, data: bytes, settings: ScanSettings, k8s_keywords: 
         source = SourceText.from_bytes(data)
     except DecodeError as exc:
         return _problem(c, "PIN901", f"{exc}: not read", digest=digest)
-    docs: Sequence[object] = ()
+    scalars: list[tuple[int, int]] = []  # where a "# pinlint:" is data, not a comment
     if c.kind == "dockerfile":
-        refs = formats.locate_dockerfile(c.relpath, source)
+        try:
+            refs = formats.locate_dockerfile(c.relpath, source)
+        except dockerfile.ExpansionLimit as exc:
+            return _problem(c, "PIN900", str(exc), exc.line, exc.column, digest)
     elif not formats.may_hold_refs(c.kind, source.text, k8s_keywords):
         return ScannedFile(c.relpath, c.kind, (), (), (), digest)
     else:
         try:
-            docs = load_all(source.text, settings.limits)
+            refs = _locate_streamed(c, source, settings, scalars=scalars if "pinlint:" in source.text else None)
         except YamlError as exc:
             return _problem(c, "PIN900", exc.message, exc.line, exc.column, digest)
-        refs = formats.locate_yaml(c.kind, c.relpath, source, docs, settings.locators)
     if c.kind == "dockerfile":
         sups = suppressions.parse(c.relpath, source, full_line=True)
     else:
-        sups = suppressions.parse(c.relpath, source, _scalar_ranges(docs) if "pinlint:" in source.text else ())
+        sups = suppressions.parse(c.relpath, source, scalars)
     return ScannedFile(c.relpath, c.kind, tuple(refs), (), sups, digest)
 
 
-def _scalar_ranges(docs: Sequence[object]) -> list[tuple[int, int]]:
-    """The character ranges of every scalar (keys included) in the documents."""
-    out: list[tuple[int, int]] = []
+def _scalar_ranges(doc: object, out: list[tuple[int, int]]) -> None:
+    """Add the character ranges of every scalar (keys included) of one document."""
     seen: set[int] = set()
-    stack: list[object] = list(docs)
+    stack: list[object] = [doc]
     while stack:
         node = stack.pop()
         if isinstance(node, YStr):
@@ -91,7 +93,38 @@ def _scalar_ranges(docs: Sequence[object]) -> list[tuple[int, int]]:
                 stack.extend(node.values())
             else:
                 stack.extend(node)
-    return out
+
+
+def _locate_streamed(
+    c: Candidate, source: SourceText, settings: ScanSettings, kind: str = "",
+    scalars: list[tuple[int, int]] | None = None,
+) -> list[LocatedRef]:
+    """The references of a YAML file, located one document at a time: only
+    the current document and the references found so far are in memory
+    (millions of empty documents, or a few large ones, cost what one does).
+
+    Every locator reads documents independently, in order, so this is what
+    ``formats.locate_yaml`` gives on the whole list, with one exception kept
+    exactly: an Azure Pipelines path is read as Kubernetes when any of its
+    documents is a Kubernetes object, so meeting one starts over."""
+    kind = kind or c.kind
+    refs: list[LocatedRef] = []
+    for doc in iter_documents(source.text, settings.limits):
+        if is_null(doc):
+            continue  # an empty document holds no reference
+        if kind == "azure-pipelines" and _is_kubernetes(doc):
+            if scalars is not None:
+                scalars.clear()
+            return _locate_streamed(c, source, settings, "kubernetes", scalars)
+        refs.extend(formats.locate_yaml(kind, c.relpath, source, (doc,), settings.locators))
+        if scalars is not None:
+            _scalar_ranges(doc, scalars)
+    return refs
+
+
+def _is_kubernetes(doc: Node | None) -> bool:
+    """What ``formats.locate_yaml`` asks of a document on an Azure Pipelines path."""
+    return isinstance(doc, dict) and "apiVersion" in doc and "kind" in doc
 
 
 def _problem(

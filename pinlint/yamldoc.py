@@ -8,13 +8,21 @@ ordinary data and still know the exact characters of every scalar.
 
 Composition is iterative and enforces the limits of SPEC §4 as it goes:
 nesting depth and alias expansion.  A billion-laughs document is rejected
-after a bounded amount of work, and 10,000-deep nesting never recurses.
-All scalars stay strings (no implicit typing): ``tag: 1.10`` is ``"1.10"``.
+after a bounded amount of work, and 10,000-deep nesting never recurses; the
+alias budget is the file's, not each document's, so thousands of documents
+each just under it are rejected too.  All scalars stay strings (no implicit
+typing): ``tag: 1.10`` is ``"1.10"``.
+
+Memory is bounded by what can hold a reference: ``iter_documents`` hands
+documents over one at a time; positions are one packed int per node; an
+empty collection (as an item or a value) and a plain null item are one
+shared node without a position (``line == 0``), so a 10 MB flow sequence
+of ``{}`` costs a pointer per item.
 """
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any, NamedTuple, TypeAlias, final
+from typing import Any, NamedTuple, TypeAlias, TypeVar, cast, final
 
 import ruamel.yaml
 from ruamel.yaml import YAML
@@ -28,44 +36,106 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 CParser: Any = getattr(ruamel.yaml, "CParser", None)
 
 
-class YStr(str):
+# Positions are packed into one int per node (a flag in the low bits, then
+# column, line, start and end, 40 bits each): a file of millions of small
+# nodes then costs one small int per node instead of four, and four fewer
+# slots.  Character offsets and line numbers stay far below 2**40.
+_BITS = 40
+_MASK = (1 << _BITS) - 1
+_COL, _LINE, _START, _END = 3, 3 + _BITS, 3 + 2 * _BITS, 3 + 3 * _BITS
+_STYLES = ("", "'", '"', "|", ">", "?")  # "?": a complex key's placeholder
+_STYLE_CODE: dict[str | None, int] = {None: 0, **{style: code for code, style in enumerate(_STYLES)}}
+
+
+def _pack(start: int, end: int, line: int, col: int, flag: int) -> int:
+    return flag | col << _COL | line << _LINE | start << _START | end << _END
+
+
+class _Located:
+    """The position properties of every node (a mixin; the slot is ``_pos``)."""
+
+    __slots__ = ()
+    _pos: int
+
+    @property
+    def start(self) -> int:
+        return self._pos >> _START & _MASK
+
+    @property
+    def end(self) -> int:
+        return self._pos >> _END
+
+    @property
+    def line(self) -> int:
+        return self._pos >> _LINE & _MASK
+
+    @property
+    def col(self) -> int:
+        return self._pos >> _COL & _MASK
+
+
+class YStr(_Located, str):
     """A scalar.  ``start``/``end`` are character offsets of the whole token
     (quotes included); ``line``/``col`` are 1-based; ``style`` is ``""`` for
     plain, or one of ``'"|>``."""
 
-    __slots__ = ("start", "end", "line", "col", "style")
-    start: int
-    end: int
-    line: int
-    col: int
-    style: str
+    __slots__ = ("_pos",)
+
+    @property
+    def style(self) -> str:
+        return _STYLES[self._pos & 7]
 
 
 @final
-class YMap(dict[str, "Node"]):
+class YMap(_Located, dict[str, "Node"]):
     """A mapping; ``keynodes`` maps each key to its ``YStr`` key node.  Keys are
     ``YStr`` (typed ``str`` so that lookups with a plain string type-check)."""
 
-    __slots__ = ("start", "end", "line", "col", "keynodes", "flow")
-    start: int
-    end: int
-    line: int
-    col: int
-    keynodes: dict[str, YStr]
-    flow: bool
+    __slots__ = ("_pos", "_keys")
+    _keys: dict[str, YStr] | None  # key nodes that are not the stored key object
+
+    @property
+    def flow(self) -> bool:
+        return bool(self._pos & 1)
+
+    @property
+    def keynodes(self) -> dict[str, YStr]:
+        """Each key's node: the key object the dict stores (a ``YStr``), or
+        for a repeated key the later node, as a parser that assigns in order
+        would see it.  Built on demand: most mappings are never asked."""
+        nodes = {key: cast(YStr, key) for key in self}
+        if self._keys:
+            nodes.update(self._keys)
+        return nodes
+
+    def _keynode(self, key: str) -> YStr:
+        """The node of ``key``, a key object this mapping stores."""
+        node = self._keys.get(key) if self._keys else None
+        return node if node is not None else cast(YStr, key)
+
+    def _set(self, key: str, value: Node, keynode: YStr) -> None:
+        """``self[key] = value``, remembering ``keynode`` as the key's node."""
+        stored = key in self
+        self[key] = value
+        if stored or keynode is not key:
+            if self._keys is None:
+                self._keys = {}
+            self._keys[key] = keynode
+        elif self._keys and key in self._keys:
+            del self._keys[key]
 
 
 @final
-class YSeq(list["Node"]):
-    __slots__ = ("start", "end", "line", "col", "flow")
-    start: int
-    end: int
-    line: int
-    col: int
-    flow: bool
+class YSeq(_Located, list["Node"]):
+    __slots__ = ("_pos",)
+
+    @property
+    def flow(self) -> bool:
+        return bool(self._pos & 1)
 
 
 Node: TypeAlias = YStr | YMap | YSeq
+_T = TypeVar("_T", YStr, YMap, YSeq)
 
 _NULLS = frozenset(("", "~", "null", "Null", "NULL"))
 
@@ -104,8 +174,17 @@ DEFAULT_LIMITS = Limits()
 
 def load_all(text: str, limits: Limits = DEFAULT_LIMITS) -> list[Node | None]:
     """Every document of a YAML stream; raises ``YamlError``."""
+    return list(iter_documents(text, limits))
+
+
+def iter_documents(text: str, limits: Limits = DEFAULT_LIMITS) -> Iterator[Node | None]:
+    """The documents of a YAML stream, one at a time: a document is composed
+    only when the previous one has been handed over, so a caller that keeps
+    what it needs from each holds one document in memory, never the stream.
+    The alias budget covers the whole stream.  Raises ``YamlError`` (possibly
+    after some documents were yielded)."""
     try:
-        return list(_compose(text, limits))
+        yield from _compose(text, limits)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "invalid YAML"
@@ -131,6 +210,7 @@ def _compose(text: str, limits: Limits) -> Iterator[Node | None]:
     get()  # StreamStart
     max_depth = limits.max_depth
     max_alias = limits.max_alias_nodes
+    expanded = 0  # nodes reached again through aliases, in the whole stream
     while True:
         event = get()
         if type(event) is _STREAM_END:
@@ -149,20 +229,25 @@ def _compose(text: str, limits: Limits) -> Iterator[Node | None]:
         key: YStr
         root: Node | None = None
         created = 0  # nodes built from events
-        expanded = 0  # nodes reached again through aliases
         while True:
             event = get()
             cls = type(event)
             if cls is _DOC_END:
                 break
             if cls is _SCALAR:
+                if (
+                    event.anchor is None and not event.style and event.value in _NULLS
+                    and stack and type(stack[-1][0]) is YSeq
+                ):
+                    stack[-1][0].append(_SHARED_NULLS[event.value])  # a null item holds no reference
+                    created += 1
+                    continue
                 node = YStr(event.value)
                 sm = event.start_mark
-                node.start = sm.index
-                node.end = event.end_mark.index
-                node.line = sm.line + 1
-                node.col = sm.column + 1
-                node.style = event.style or ""
+                node._pos = (
+                    _STYLE_CODE[event.style] | (sm.column + 1) << _COL | (sm.line + 1) << _LINE
+                    | sm.index << _START | event.end_mark.index << _END
+                )
                 created += 1
                 if event.anchor is not None:
                     anchors[event.anchor] = node
@@ -180,7 +265,10 @@ def _compose(text: str, limits: Limits) -> Iterator[Node | None]:
                 if expanded > max_alias:
                     m = event.start_mark
                     raise YamlError(
-                        f"alias expansion past {max_alias:,} nodes (a YAML alias bomb?)", m.line + 1, m.column + 1
+                        f"alias expansion past {max_alias:,} nodes in this file "
+                        "(limits.max-alias-nodes; a YAML alias bomb?)",
+                        m.line + 1,
+                        m.column + 1,
                     )
             elif cls is _MAP_START or cls is _SEQ_START:
                 if len(stack) >= max_depth:
@@ -189,13 +277,14 @@ def _compose(text: str, limits: Limits) -> Iterator[Node | None]:
                 sm = event.start_mark
                 if cls is _MAP_START:
                     container = YMap()
-                    container.keynodes = {}
+                    container._keys = None
                 else:
                     container = YSeq()
-                container.start = sm.index
-                container.line = sm.line + 1
-                container.col = sm.column + 1
-                container.flow = bool(event.flow_style)
+                # ``end`` is added when the collection ends
+                container._pos = (
+                    (1 if event.flow_style else 0) | (sm.column + 1) << _COL | (sm.line + 1) << _LINE
+                    | sm.index << _START
+                )
                 created += 1
                 if event.anchor is not None:
                     anchors[event.anchor] = container
@@ -205,12 +294,16 @@ def _compose(text: str, limits: Limits) -> Iterator[Node | None]:
             elif cls is _MAP_END or cls is _SEQ_END:
                 frame = stack.pop()
                 node = container = frame[0]
-                container.end = event.end_mark.index
+                container._pos |= event.end_mark.index << _END
                 if frame[4] and type(container) is YMap:  # only mappings collect merges
                     _apply_merges(container, frame[4])
                 if frame[2] is not None:
                     open_anchors.discard(frame[2])
                     sizes[id(node)] = created + expanded - frame[3] + 1
+                elif not container and stack and (type(stack[-1][0]) is YSeq or stack[-1][1] is not None):
+                    # An empty collection, as an item or a value, holds no
+                    # reference: share one node instead of keeping millions.
+                    node = _EMPTY_MAP if type(container) is YMap else _EMPTY_SEQ
             else:
                 continue
             # attach `node` to its parent
@@ -231,9 +324,25 @@ def _compose(text: str, limits: Limits) -> Iterator[Node | None]:
                         frame[4] = []
                     frame[4].append(node)
                 else:
-                    parent[key] = node
-                    parent.keynodes[key] = key
+                    parent._set(key, node, key)
         yield root
+
+
+def _shared(node: _T) -> _T:
+    node._pos = _pack(0, 0, 0, 0, 0 if isinstance(node, YStr) else 1)  # "" style; flow
+    if isinstance(node, YMap):
+        node._keys = None
+    return node
+
+
+# What an empty collection (as a sequence item or a mapping value) and a plain
+# null sequence item are composed into: one shared node each, with no
+# position (``line == 0``), since such a node cannot hold a reference.  A
+# flow sequence of millions of ``{}`` then costs a pointer per item.  Never
+# mutated: merges only write into the mapping being composed.
+_EMPTY_MAP = _shared(YMap())
+_EMPTY_SEQ = _shared(YSeq())
+_SHARED_NULLS = {value: _shared(YStr(value)) for value in _NULLS}
 
 
 def _apply_merges(node: YMap, merges: list[Node]) -> None:
@@ -243,11 +352,10 @@ def _apply_merges(node: YMap, merges: list[Node]) -> None:
             if isinstance(item, YMap):
                 for key, value in item.items():
                     if key not in node:
-                        node[key] = value
-                        node.keynodes[key] = item.keynodes[key]
+                        node._set(key, value, item._keynode(key))
 
 
 def _complex_key(node: Node) -> YStr:
     key = YStr(f"<complex key at line {node.line}>")
-    key.start, key.end, key.line, key.col, key.style = node.start, node.start, node.line, node.col, "?"
+    key._pos = _pack(node.start, node.start, node.line, node.col, _STYLE_CODE["?"])
     return key

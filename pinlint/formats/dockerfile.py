@@ -14,6 +14,17 @@ Reported:
   not substituted: one holding a variable is ``templated``.
 - The BuildKit frontend of a ``# syntax=ref`` parser directive.
 
+Substitution is bounded whatever the file holds.  A value longer than
+``MAX_EXPANDED`` (4,096) characters is never built: no registry accepts a
+reference that long (a 255-character name, a 128-character tag and a
+``sha512`` digest come to about 520), so a ``FROM`` whose token would expand
+past it is located as written with ``parsed`` an ``Invalid`` saying so
+(PIN003), and 30 doubling ``ARG`` lines cost no more than one.  The text
+that substitution builds in one file is capped at ``EXPANSION_BUDGET``
+characters (4 MiB); past it the file is refused with ``ExpansionLimit``
+(PIN900), so a million ARGs each expanding to 4,000 characters cannot
+fill memory either.
+
 Not images: earlier stage names in ``FROM`` (any stage name, case-insensitive,
 in ``--from``/``from=``), ``scratch``, numeric stage indexes.
 
@@ -42,6 +53,7 @@ from typing import NamedTuple
 
 from pinlint.formats.edits import PlannedFix, exact_plan, pinned_text
 from pinlint.model import Edit, LocatedRef, Span
+from pinlint.reference import Invalid, Parsed
 from pinlint.sourcetext import SourceText
 
 KIND = "dockerfile"
@@ -54,6 +66,19 @@ _HEREDOC_RE = re.compile(r"(\d*)<<(-?)([^<]*)")
 _HEREDOC_KEYWORDS = frozenset({"run", "copy", "add"})
 _INDEX_RE = re.compile(r"[+-]?[0-9]+")
 _MAX_NESTING = 16  # ${A:-${B:-…}} and quotes deeper than this are not resolved
+MAX_EXPANDED = 4096  # characters: longer than any reference a registry accepts
+EXPANSION_BUDGET = 4 * 1024 * 1024  # characters substitution may build in one file
+
+
+class ExpansionLimit(ValueError):
+    """Substitution in this file would build more than ``EXPANSION_BUDGET`` characters."""
+
+    def __init__(self, line: int, column: int) -> None:
+        super().__init__(
+            f"ARG substitution builds more than {EXPANSION_BUDGET:,} characters: not read (an expansion bomb?)"
+        )
+        self.line = line
+        self.column = column
 
 ToSource = Callable[[int, int], "tuple[int, int] | None"]
 
@@ -77,11 +102,13 @@ class _Word(NamedTuple):
     value: str | None  # None: it depends on a variable that has no value
     field: tuple[int, int] | None  # file span of the one literal the value is copied from
     dynamic: bool  # a variable was involved
+    overlong: bool = False  # longer than MAX_EXPANDED: set, but not built (value is "")
 
 
 class _Arg(NamedTuple):
     value: str | None  # None: declared without a default
     field: tuple[int, int] | None
+    overlong: bool = False
 
 
 class _Flag(NamedTuple):
@@ -94,15 +121,30 @@ class _Context(NamedTuple):
     path: str
     source: SourceText
     escape: str
+    budget: _Budget
+
+
+class _Budget:
+    """The characters substitution may still build in one file."""
+
+    __slots__ = ("left",)
+
+    def __init__(self) -> None:
+        self.left = EXPANSION_BUDGET
+
+
+class _OverBudget(Exception):
+    pass
 
 
 _UNSET = _Word(None, None, True)
+_OVERLONG = _Word("", None, True, True)
 
 
 def locate(path: str, source: SourceText) -> list[LocatedRef]:
     """Every image reference in one Dockerfile, in file order."""
     lines = _lines(source.text)
-    ctx = _Context(path, source, _escape_token(lines))
+    ctx = _Context(path, source, _escape_token(lines), _Budget())
     refs: list[LocatedRef] = []
     syntax = _syntax_ref(ctx, lines)
     if syntax is not None:
@@ -416,11 +458,12 @@ class _Lexer:
     """BuildKit's shell-word processing, reduced to what names an image:
     quotes, the escape token, ``$NAME`` and ``${NAME<op>word}``."""
 
-    def __init__(self, raw: str, env: dict[str, _Arg], escape: str, to_source: ToSource) -> None:
+    def __init__(self, raw: str, env: dict[str, _Arg], escape: str, to_source: ToSource, budget: _Budget) -> None:
         self.raw = raw
         self.env = env
         self.escape = escape
         self.to_source = to_source
+        self.budget = budget
         self.i = 0
         self.depth = 0
 
@@ -458,7 +501,7 @@ class _Lexer:
             run_start, clean = self.i, True
         if buf:
             pieces.append(self._literal(buf, run_start, clean))
-        return _concat(pieces)
+        return _concat(pieces, self.budget)
 
     def _literal(self, buf: list[str], start: int, clean: bool) -> _Word:
         return _Word("".join(buf), self.to_source(start, self.i) if clean else None, False)
@@ -515,13 +558,15 @@ class _Lexer:
 
     def _lookup(self, name: str) -> _Word:
         arg = self.env.get(name)
+        if arg is not None and arg.overlong:
+            return _OVERLONG
         if arg is None or arg.value is None:
             return _UNSET
         return _Word(arg.value, arg.field, True)
 
     def _modified(self, name: str, colon: bool, op: str, word: _Word) -> _Word:
         value = self._lookup(name)
-        is_set = value.value is not None and (value.value != "" or not colon)
+        is_set = value.overlong or (value.value is not None and (value.value != "" or not colon))
         if op == "-":
             return value if is_set else word._replace(dynamic=True)
         if op == "+":
@@ -529,17 +574,27 @@ class _Lexer:
         return value if is_set else _UNSET  # "?": an error when unset
 
 
-def _concat(pieces: list[_Word]) -> _Word:
+def _concat(pieces: list[_Word], budget: _Budget) -> _Word:
+    """The pieces of one word joined; a substituted result longer than
+    ``MAX_EXPANDED`` is not built, and what is built is charged to ``budget``."""
     if len(pieces) == 1:
         return pieces[0]
     dynamic = any(p.dynamic for p in pieces)
     if any(p.value is None for p in pieces):
         return _Word(None, None, dynamic)
-    return _Word("".join(p.value or "" for p in pieces), None, dynamic)
+    if not dynamic:  # quotes and escapes of the file's own text: no longer than the token
+        return _Word("".join(p.value or "" for p in pieces), None, False)
+    if any(p.overlong for p in pieces) or sum(len(p.value or "") for p in pieces) > MAX_EXPANDED:
+        return _OVERLONG
+    value = "".join(p.value or "" for p in pieces)
+    budget.left -= len(value)
+    if budget.left < 0:
+        raise _OverBudget
+    return _Word(value, None, True)
 
 
-def _expand(ins: _Instruction, start: int, end: int, env: dict[str, _Arg], escape: str) -> _Word:
-    return _Lexer(ins.text[start:end], env, escape, _to_source(ins, start)).scan()
+def _expand(ins: _Instruction, start: int, end: int, env: dict[str, _Arg], escape: str, budget: _Budget) -> _Word:
+    return _Lexer(ins.text[start:end], env, escape, _to_source(ins, start), budget).scan()
 
 
 # -- instructions that name images ---------------------------------------------
@@ -553,18 +608,21 @@ def _instruction_refs(ctx: _Context, instructions: list[_Instruction]) -> list[L
     refs: list[LocatedRef | None] = []
     for ins in instructions:
         keyword, at = _keyword(ins.text, 0)
-        if keyword == "arg" and stage == 0:
-            _declare(ins, at, env, ctx.escape)
-        elif keyword == "from":
-            ref, name = _from_ref(ctx, ins, at, env, earlier, stage)
-            refs.append(ref)
-            if name:
-                earlier.add(name)
-            stage += 1
-        elif keyword == "copy":
-            refs.extend(_copy_refs(ctx, ins, at, all_stages))
-        elif keyword == "run":
-            refs.extend(_mount_refs(ctx, ins, at, all_stages))
+        try:
+            if keyword == "arg" and stage == 0:
+                _declare(ins, at, env, ctx)
+            elif keyword == "from":
+                ref, name = _from_ref(ctx, ins, at, env, earlier, stage)
+                refs.append(ref)
+                if name:
+                    earlier.add(name)
+                stage += 1
+            elif keyword == "copy":
+                refs.extend(_copy_refs(ctx, ins, at, all_stages))
+            elif keyword == "run":
+                refs.extend(_mount_refs(ctx, ins, at, all_stages))
+        except _OverBudget:
+            raise ExpansionLimit(*ctx.source.position(ins.origins[0])) from None
     return [ref for ref in refs if ref is not None]
 
 
@@ -587,15 +645,15 @@ def _stage_names(instructions: list[_Instruction]) -> frozenset[str]:
     return frozenset(names)
 
 
-def _declare(ins: _Instruction, at: int, env: dict[str, _Arg], escape: str) -> None:
+def _declare(ins: _Instruction, at: int, env: dict[str, _Arg], ctx: _Context) -> None:
     """Record the global ``ARG NAME[=default] …`` of one line, defaults substituted."""
-    for start, end in _shell_words(ins.text, at, escape):
+    for start, end in _shell_words(ins.text, at, ctx.escape):
         eq = ins.text.find("=", start, end)
         if eq < 0:
             env[ins.text[start:end]] = _Arg(None, None)
             continue
-        word = _expand(ins, eq + 1, end, env, escape)
-        env[ins.text[start:eq]] = _Arg(word.value, word.field)
+        word = _expand(ins, eq + 1, end, env, ctx.escape, ctx.budget)
+        env[ins.text[start:eq]] = _Arg(word.value, word.field, word.overlong)
 
 
 def _from_ref(
@@ -608,8 +666,8 @@ def _from_ref(
         return None, name
     start, end = args[0]
     where = f"FROM (stage {name or stage})"
-    word = _expand(ins, start, end, env, ctx.escape)
-    if word.value is not None and _is_stage(word.value, earlier):
+    word = _expand(ins, start, end, env, ctx.escape, ctx.budget)
+    if word.value is not None and not word.overlong and _is_stage(word.value, earlier):
         return None, name
     return _token_ref(ctx, ins, start, end, word, where), name
 
@@ -648,7 +706,7 @@ def _mount_from_values(text: str, start: int, end: int) -> list[tuple[int, int]]
 def _from_value_ref(
     ctx: _Context, ins: _Instruction, start: int, end: int, stages: frozenset[str], where: str
 ) -> LocatedRef | None:
-    word = _expand(ins, start, end, {}, "\\")
+    word = _expand(ins, start, end, {}, "\\", ctx.budget)
     if word.dynamic:
         word = _UNSET  # not substituted: reported as written
     elif not word.value or _INDEX_RE.fullmatch(word.value) or _is_stage(word.value, stages):
@@ -665,6 +723,10 @@ def _is_stage(value: str, stages: set[str] | frozenset[str]) -> bool:
 def _token_ref(ctx: _Context, ins: _Instruction, start: int, end: int, word: _Word, where: str) -> LocatedRef:
     """The reference a token names, per how its value came about."""
     first, last, contiguous = _source_range(ins, start, end)
+    if word.overlong:
+        text = ins.text[start:end]
+        reason = f"it expands to more than {MAX_EXPANDED:,} characters, longer than any registry accepts"
+        return _ref(ctx, text, (first, last), where, exact=False, parsed=Invalid(text, reason))
     if word.value is None or word.value == "":
         return _ref(ctx, ins.text[start:end], (first, last), where, exact=contiguous, templated=True)
     if not word.dynamic:
@@ -710,6 +772,7 @@ def _ref(
     exact: bool = True,
     templated: bool = False,
     fields: tuple[tuple[str, Span], ...] = (),
+    parsed: Parsed | None = None,
 ) -> LocatedRef:
     return LocatedRef(
         path=ctx.path,
@@ -720,4 +783,5 @@ def _ref(
         templated=templated,
         fields=fields,
         where=where,
+        parsed=parsed,
     )
