@@ -60,7 +60,7 @@ def _info(data: dict[str, Any]) -> RuleInfo:
 
 
 @functools.cache
-def examples(rules_dir: str | None = None) -> dict[str, list[dict[str, str]]]:
+def examples(rules_dir: str | None = None) -> dict[str, list[dict[str, Any]]]:
     """Rule id -> its documented examples (the tests run them)."""
     rules_dir = rules_dir or default_rules_dir()
     yaml = YAML(typ="safe", pure=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from typing import TextIO
+from typing import Any, TextIO
 
 from pinlint.model import LocatedRef, RuleInfo
 
@@ -21,17 +21,23 @@ def rules_json(rules: Sequence[RuleInfo], out: TextIO) -> None:
     out.write(json.dumps([r._asdict() for r in rules], indent=2) + "\n")
 
 
-def explain(rule: RuleInfo, examples: Sequence[Mapping[str, str]], out: TextIO) -> None:
+def explain(rule: RuleInfo, examples: Sequence[Mapping[str, Any]], out: TextIO) -> None:
     out.write(f"{rule.id} {rule.name}\n\n")
     out.write(f"{rule.summary}\n\n")
     out.write(f"Default severity: {rule.severity}    Needs: {rule.needs}    Fixable: {_FIX_LONG[rule.fix]}\n\n")
     out.write(f"Why\n{_indent(rule.rationale)}\n\n")
     out.write(f"What to do\n{_indent(rule.remediation)}\n")
     for example in examples:
+        if example.get("story"):
+            out.write(f"\nExample\n{_indent(example['story'].strip())}\n")
+        if example.get("config"):
+            out.write(f"\nWith this .pinlint.yaml:\n{_indent(example['config'].rstrip())}\n")
+        args = " ".join(example.get("args") or ())
         for label in ("bad", "good"):
             if example.get(label):
                 title = "Flagged" if label == "bad" else "Passes"
-                out.write(f"\n{title} ({example['path']}):\n{_indent(example[label].rstrip())}\n")
+                run = f", pinlint {args}" if args else ""
+                out.write(f"\n{title} ({example['path']}{run}):\n{_indent(example[label].rstrip())}\n")
 
 
 def _indent(text: str) -> str:
