@@ -177,6 +177,26 @@ def load_all(text: str, limits: Limits = DEFAULT_LIMITS) -> list[Node | None]:
     return list(iter_documents(text, limits))
 
 
+def _plain_words(exc: MarkedYAMLError) -> tuple[str, Any]:
+    """libyaml's complaint said the way a person would, at the line where the
+    problem starts (an unterminated quote is reported where it opens, not at
+    the end of the file)."""
+    problem = str(exc.problem or exc.context or "invalid YAML")
+    context = str(exc.context or "")
+    start = exc.context_mark
+    if "end of stream" in problem and "quoted scalar" in context and start is not None:
+        return f"unterminated quoted string: the quote opened here is never closed ({problem})", start
+    if "tab character" in problem:
+        return "a tab is used for indentation: YAML indents with spaces only", exc.problem_mark
+    if context.startswith("while parsing a flow") and start is not None:
+        opener = "[" if "sequence" in context else "{"
+        return f"the {opener} opened here is not closed ({problem})", start
+    if "mapping values are not allowed" in problem:
+        return ("': ' inside a plain value (or a key at the wrong indentation): quote the value, "
+                f"or fix the indentation ({problem})"), exc.problem_mark
+    return problem, exc.problem_mark or start
+
+
 def iter_documents(text: str, limits: Limits = DEFAULT_LIMITS) -> Iterator[Node | None]:
     """The documents of a YAML stream, one at a time: a document is composed
     only when the previous one has been handed over, so a caller that keeps
@@ -186,8 +206,7 @@ def iter_documents(text: str, limits: Limits = DEFAULT_LIMITS) -> Iterator[Node 
     try:
         yield from _compose(text, limits)
     except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        problem = exc.problem or exc.context or "invalid YAML"
+        problem, mark = _plain_words(exc)
         if mark is not None:
             raise YamlError(f"invalid YAML: {problem}", mark.line + 1, mark.column + 1) from None
         raise YamlError(f"invalid YAML: {problem}") from None

@@ -404,3 +404,26 @@ def test_alias_bomb_in_the_configuration_is_a_configuration_error(repo: Path) ->
     assert "Traceback" not in result.stderr, result.stderr
     assert ".pinlint.yaml" in result.stderr and "alias expansion past 10,000 nodes" in result.stderr, result.stderr
     assert result.stdout == ""
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "column", "says"),
+    [
+        pytest.param("a: 1\n\tb: 2\n", 2, 1, "a tab is used for indentation", id="tab"),
+        pytest.param('a: "never closed\nb: 2\nc: 3\nd: 4\n', 1, 4, "unterminated quoted string", id="double-quote"),
+        pytest.param("a: 'never closed\nb: 2\n", 1, 4, "unterminated quoted string", id="single-quote"),
+        pytest.param("a: [1, 2\nb: 3\n", 1, 4, "the [ opened here is not closed", id="flow-sequence"),
+        pytest.param("image: nginx: 1.25\n", 1, 13, "': ' inside a plain value", id="colon-in-value"),
+    ],
+)
+def test_yaml_errors_say_what_is_wrong_where_it_starts(
+    tmp_path: Path, text: str, line: int, column: int, says: str
+) -> None:
+    repo = tmp_path / "r"
+    (repo / ".git").mkdir(parents=True)
+    (repo / "k8s").mkdir()
+    # "image" somewhere, or the file is never parsed (the keyword prefilter)
+    (repo / "k8s" / "broken.yaml").write_text("apiVersion: v1\nkind: Pod\n" + text + "# image\n")
+    (finding,) = pinlint(repo).report["findings"]
+    assert (finding["rule"], finding["line"], finding["column"]) == ("PIN900", line + 2, column), finding
+    assert says in finding["message"], finding["message"]
