@@ -141,9 +141,9 @@ def _fix_file(
 
 
 def _overlaps(a: Edit, b: Edit) -> bool:
-    if a.start == a.end or b.start == b.end:  # insertions collide only at the same point or inside
-        return a.start < b.end and b.start < a.end or a.start == b.start
-    return a.start < b.end and b.start < a.end
+    """Whether two edits touch the same bytes; an insertion also collides with
+    another edit at its own point (their order would be undefined)."""
+    return (a.start < b.end and b.start < a.end) or a.start == b.start
 
 
 def _verify(

@@ -31,8 +31,8 @@ from typing import NamedTuple
 
 from pinlint import formats, imagemap
 from pinlint.checks import Hit, RunContext
-from pinlint.checks.git import judge
-from pinlint.git import GitError, GitRepo, UnknownCommit
+from pinlint.checks.git import judge, stale
+from pinlint.git import GitError, UnknownCommit
 from pinlint.imagemap import DEFAULT_TEMPLATE, ImageMapping
 from pinlint.reference import ImageRef, Placeholder
 from pinlint.registry.errors import NotAllowed, NotFound, RegistryError
@@ -158,22 +158,10 @@ def _placeholder(hit: Hit, ctx: RunContext) -> _Outcome:
             return _Outcome(hit._replace(message=f"{hit.message} (no fix: the file does not hold this "
                                                   "placeholder in a form pinlint can rewrite)"))
         hit = hit._replace(fix=planned.text, edits=planned.edits)
-        return _stale_placeholder(hit, repo, build, sources)
+        head = repo.resolve("HEAD")
+        if mapping is None or not sources or head is None:
+            return _Outcome(hit)
+        verdict = stale(repo, head, build, mapping, image._replace(digest=digest), f"placeholder's @git:{parsed.rev}")
+        return _Outcome(_refused(hit, verdict.message) if verdict is not None else hit)
     except (UnknownCommit, GitError) as e:
         return _Outcome(hit._replace(message=f"{hit.message} (no fix: git: {e})"))
-
-
-def _stale_placeholder(hit: Hit, repo: GitRepo, build: str, sources: Sequence[str]) -> _Outcome:
-    """The race guard for a placeholder: its build commit's source against HEAD's."""
-    head = repo.resolve("HEAD")
-    if not sources or head is None:
-        return _Outcome(hit)
-    changed = repo.differing_paths(build, head, sources)
-    if not changed:
-        return _Outcome(hit)
-    log = repo.commits_touching(changed, build, head, limit=10)
-    listed = "; ".join(f"{sha[:12]} {subject}" for sha, subject in log.commits)
-    more = log.total - len(log.commits)
-    reason = (f"the image was built from {build[:12]}, but {', '.join(changed)} changed since"
-              + (f" ({listed}" + (f" and {more} more" if more > 0 else "") + ")" if listed else ""))
-    return _Outcome(_refused(hit, reason))

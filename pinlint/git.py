@@ -445,6 +445,7 @@ class GitRepo:
         self._memo: dict[str, _Answer] = {}
         self._trees: dict[str, dict[str, tuple[str, str]]] = {}
         self._memo_lock = threading.Lock()
+        self._shallow: bool | None = None
 
     @classmethod
     def find(cls, path: str, *, timeout: float = DEFAULT_TIMEOUT) -> GitRepo | None:
@@ -706,8 +707,11 @@ class GitRepo:
         return out
 
     def is_shallow(self) -> bool:
-        """Whether this is a shallow clone (so PIN032 can say ``git fetch --unshallow``)."""
-        return self._git_cmd(["rev-parse", "--is-shallow-repository"], 64).strip() == b"true"
+        """Whether this is a shallow clone (so PIN032 can say ``git fetch --unshallow``);
+        asked once per repository, however many PIN032 messages want it."""
+        if self._shallow is None:
+            self._shallow = self._git_cmd(["rev-parse", "--is-shallow-repository"], 64).strip() == b"true"
+        return self._shallow
 
     def _pathspec(self, paths: Iterable[str]) -> list[str]:
         """Literal pathspecs; the root (``""``) means every path, hence none."""

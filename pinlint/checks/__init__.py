@@ -10,6 +10,7 @@ typed ``Config`` and the run's shared ``Services``.
 """
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -96,8 +97,13 @@ class Services:
         """None when ``need`` can be met, else why not (for the skipped list)."""
         if need in ("registry", "git") and self.offline:
             return "--offline"  # the git checks read build-commit evidence from the registry
-        if need == "git" and self.git is None:
-            return "not in a git repository"
+        if need == "git":
+            if not self.config.images and self.change is None:
+                # nothing for the git check to judge: do not pay for opening the repository
+                return None if self.root and os.path.exists(os.path.join(self.root, ".git")) else (
+                    "not in a git repository")
+            if self.git is None:
+                return "not in a git repository"
         return None
 
     def close(self) -> None:

@@ -102,9 +102,11 @@ def _build_commit(repo: GitRepo, found: evidence.Evidence, image: ImageRef) -> t
     return commit, None
 
 
-def _stale(
+def stale(
     repo: GitRepo, head: str, build: str, mapping: ImageMapping, image: ImageRef, source: str
 ) -> Verdict | None:
+    """PIN030 when ``mapping``'s source at ``build`` differs from ``head``'s, naming the
+    changed paths and the commits that changed them (also the fixer's placeholder guard)."""
     changed = repo.differing_paths(build, head, mapping.source)
     if not changed:
         return None
@@ -155,7 +157,7 @@ def judge(repo: GitRepo, head: str, ctx: RunContext, image: ImageRef, mapping: I
             return [*out, stop]
         assert build is not None
         if mapping.source:
-            verdict = _stale(repo, head, build, mapping, image, found.source)
+            verdict = stale(repo, head, build, mapping, image, found.source)
             if verdict is not None:
                 out.append(verdict)
     except UnknownCommit as e:
