@@ -1,10 +1,13 @@
 """Kubernetes manifests: PodSpecs of every workload kind (through the
-declarative locators), ``List`` items, Argo CD Applications, and a
-PodSpec-shaped fallback for CRDs no locator knows."""
+declarative locators), ``List`` items, Argo CD Applications, a
+PodSpec-shaped fallback for CRDs no locator knows, and a scalar-image
+fallback for operator resources (``scalar_images``)."""
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Sequence
 
+from pinlint import reference
 from pinlint.formats import objects
 from pinlint.formats.yamlrefs import scalar_ref, walk
 from pinlint.locators import CONTAINER_LISTS, Locator, find
@@ -12,7 +15,20 @@ from pinlint.model import LocatedRef
 from pinlint.sourcetext import SourceText
 from pinlint.yamldoc import YMap, YSeq, YStr
 
-_FALLBACK_DEPTH = 12
+# The scalar-image fallback (``scalar_images``): which documents, keys and values.
+# Kinds that hold data or schemas, not workloads.
+_NOT_WORKLOADS = frozenset(("ConfigMap", "Secret", "CustomResourceDefinition"))
+# API groups (suffixes) where ``image`` names a virtual-machine or disk image:
+# Cluster API providers, Crossplane and its providers, Config Connector, AWS
+# Controllers for Kubernetes, Azure Service Operator, KubeVirt.
+_VM_GROUPS = (
+    "cluster.x-k8s.io", "crossplane.io", "upbound.io", "cnrm.cloud.google.com",
+    "services.k8s.aws", "azure.com", "kubevirt.io",
+)
+# Words that make a ``<words>Image`` key name a machine image (vmImage,
+# machineImage, osImage, bootDiskImage, defaultVmImage ...).
+_VM_WORDS = frozenset(("vm", "vhd", "machine", "os", "boot", "disk", "node", "ami", "cloud"))
+_WORD = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
 
 
 def locate(path: str, source: SourceText, docs: Sequence[object], locators: Sequence[Locator]) -> list[LocatedRef]:
@@ -56,11 +72,21 @@ def locate_document(path: str, source: SourceText, doc: object, locators: Sequen
         yield from _argocd(path, source, doc, label)
         return
     matched = find(locators, api_version, kind)
+    found: set[int] = set()
     if matched:
         for loc in matched:
-            yield from _apply(path, source, doc, loc, label)
+            for ref in _apply(path, source, doc, loc, label):
+                found.add(ref.span.start)
+                yield ref
     else:
-        yield from _fallback(path, source, doc, label)
+        for ref in _fallback(path, source, doc, label):
+            found.add(ref.span.start)
+            yield ref
+    if _scalar_fallback_applies(api_version, kind):
+        for ref in scalar_images(path, source, doc, label):
+            if ref.span.start not in found:  # a specific locator found it first
+                found.add(ref.span.start)
+                yield ref
 
 
 def _label(doc: YMap, kind: str) -> str:
@@ -96,23 +122,91 @@ def _podspec(path: str, source: SourceText, podspec: object, where: str, kind: s
 
 def _fallback(path: str, source: SourceText, doc: YMap, label: str) -> Iterator[LocatedRef]:
     """A document no locator knows: any PodSpec-shaped mapping (a container
-    list whose items have ``image``) within a bounded depth."""
-    stack: list[tuple[object, str, int]] = [(doc, "", 0)]
+    list whose items have ``image``) at any depth, inside lists too."""
+    seen: set[int] = set()
+    stack: list[tuple[object, str]] = [(doc, "")]
     while stack:
-        node, where, depth = stack.pop()
-        if depth > _FALLBACK_DEPTH:
+        node, where = stack.pop()
+        if id(node) in seen:  # an alias reaches the same node again
             continue
+        seen.add(id(node))
         if isinstance(node, YMap):
             if any(isinstance(node.get(k), YSeq) for k in CONTAINER_LISTS):
                 yield from _podspec(path, source, node, f"{label} {where}".rstrip(), "kubernetes")
                 continue
+            below = [(v, f"{where}.{k}" if where else str(k)) for k, v in node.items() if isinstance(v, (YMap, YSeq))]
+        elif isinstance(node, YSeq):
+            below = [(v, f"{where}[{n}]") for n, v in enumerate(node) if isinstance(v, (YMap, YSeq))]
+        else:
+            continue
+        stack.extend(reversed(below))
+
+
+def _scalar_fallback_applies(api_version: str, kind: str) -> bool:
+    """Whether a document is a custom resource that may name an image in a
+    scalar field: its API group is a DNS name (CRD groups must have a dot;
+    built-in ``*.k8s.io`` groups and ``v1`` carry images only in container
+    lists, and tool configs such as ``skaffold/v4`` have no dot), it is not a
+    data or schema kind, and it is not an infrastructure API whose images are
+    machine images."""
+    group = api_version.rpartition("/")[0]
+    if "." not in group or group.endswith(".k8s.io") or kind in _NOT_WORKLOADS:
+        return False
+    if "Machine" in kind:  # Machine, *MachineTemplate, VirtualMachine, MachineSet, ...
+        return False
+    return not any(group == g or group.endswith("." + g) for g in _VM_GROUPS)
+
+
+def _is_image_key(key: str) -> bool:
+    if key in ("image", "imageName"):
+        return True
+    prefix = key[:-5]
+    if not key.endswith("Image") or not prefix.isalnum() or not prefix[0].islower():
+        return False
+    return not any(word.lower() in _VM_WORDS for word in _WORD.findall(prefix))
+
+
+def _looks_like_image(value: YStr) -> bool:
+    """A value the scalar fallback reports: a ``@git:`` placeholder, or a
+    valid reference that names a tag or a digest.  An untagged name is left
+    out: in an arbitrary field it is as often a repository to watch (Flux's
+    ImageRepository), or the repository half of an image assembled from a
+    ``tag``/``version`` beside it (the Prometheus operator's ``baseImage``), as
+    an image to pull; and a bare word is as often a machine-image name or a
+    setting."""
+    parsed = reference.parse(str(value))
+    if isinstance(parsed, reference.Placeholder):
+        return True
+    return isinstance(parsed, reference.ImageRef) and (parsed.tag is not None or parsed.digest is not None)
+
+
+def scalar_images(path: str, source: SourceText, doc: YMap, label: str) -> Iterator[LocatedRef]:
+    """The general rule for operator resources: a key ``image``,
+    ``imageName`` or ``<word>Image`` anywhere below the document (lists
+    included; ``metadata`` and ``status`` are not read) whose string value
+    looks like an image (``_looks_like_image``).  Machine-image keys
+    (``vmImage``, ``machineImage``, ``osImage`` ...) are not container images."""
+    seen: set[int] = set()
+    stack: list[tuple[object, str]] = [
+        (v, str(k)) for k, v in reversed(list(doc.items())) if k not in ("metadata", "status", "apiVersion", "kind")
+    ]
+    while stack:
+        node, where = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        below: list[tuple[object, str]] = []
+        if isinstance(node, YMap):
             for key, value in node.items():
                 if isinstance(value, (YMap, YSeq)):
-                    stack.append((value, f"{where}.{key}" if where else str(key), depth + 1))
+                    below.append((value, f"{where}.{key}"))
+                elif isinstance(value, YStr) and _is_image_key(str(key)) and _looks_like_image(value):
+                    ref = scalar_ref(path, "kubernetes", source, value, f"{label} {where}.{key}")
+                    if ref:
+                        yield ref
         elif isinstance(node, YSeq):
-            for n, value in enumerate(node):
-                if isinstance(value, (YMap, YSeq)):
-                    stack.append((value, f"{where}[{n}]", depth + 1))
+            below = [(v, f"{where}[{n}]") for n, v in enumerate(node) if isinstance(v, (YMap, YSeq))]
+        stack.extend(reversed(below))
 
 
 def _argocd(path: str, source: SourceText, doc: YMap, label: str) -> Iterator[LocatedRef]:
