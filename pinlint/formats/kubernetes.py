@@ -9,7 +9,7 @@ from collections.abc import Iterable, Iterator, Sequence
 
 from pinlint import reference
 from pinlint.formats import objects
-from pinlint.formats.yamlrefs import scalar_ref, walk
+from pinlint.formats.yamlrefs import Memo, scalar_ref, scalar_span, walk
 from pinlint.locators import CONTAINER_LISTS, Locator, find
 from pinlint.model import LocatedRef
 from pinlint.sourcetext import SourceText
@@ -74,8 +74,9 @@ def locate_document(path: str, source: SourceText, doc: object, locators: Sequen
     matched = find(locators, api_version, kind)
     found: set[int] = set()
     if matched:
+        memo: Memo = {}  # what ``**`` found, shared by every path over this document
         for loc in matched:
-            for ref in _apply(path, source, doc, loc, label):
+            for ref in _apply(path, source, doc, loc, label, memo):
                 found.add(ref.span.start)
                 yield ref
     else:
@@ -83,10 +84,7 @@ def locate_document(path: str, source: SourceText, doc: object, locators: Sequen
             found.add(ref.span.start)
             yield ref
     if _scalar_fallback_applies(api_version, kind):
-        for ref in scalar_images(path, source, doc, label):
-            if ref.span.start not in found:  # a specific locator found it first
-                found.add(ref.span.start)
-                yield ref
+        yield from scalar_images(path, source, doc, label, found)
 
 
 def _label(doc: YMap, kind: str) -> str:
@@ -95,12 +93,14 @@ def _label(doc: YMap, kind: str) -> str:
     return f"{kind}/{name}" if isinstance(name, str) else str(kind)
 
 
-def _apply(path: str, source: SourceText, doc: YMap, loc: Locator, label: str) -> Iterator[LocatedRef]:
+def _apply(
+    path: str, source: SourceText, doc: YMap, loc: Locator, label: str, memo: Memo
+) -> Iterator[LocatedRef]:
     for spec_path in loc.podspecs:
-        for podspec, where in walk(doc, spec_path):
+        for podspec, where in walk(doc, spec_path, memo):
             yield from _podspec(path, source, podspec, f"{label} {where}", loc.report_kind)
     for image_path in loc.images:
-        for node, where in walk(doc, image_path):
+        for node, where in walk(doc, image_path, memo):
             ref = scalar_ref(path, loc.report_kind, source, node, f"{label} {where}")
             if ref:
                 yield ref
@@ -166,7 +166,7 @@ def _is_image_key(key: str) -> bool:
     return not any(word.lower() in _VM_WORDS for word in _WORD.findall(prefix))
 
 
-def _looks_like_image(value: YStr) -> bool:
+def _image_value(value: YStr) -> reference.Parsed | None:
     """A value the scalar fallback reports: a ``@git:`` placeholder, or a
     valid reference that names a tag or a digest.  An untagged name is left
     out: in an arbitrary field it is as often a repository to watch (Flux's
@@ -174,18 +174,27 @@ def _looks_like_image(value: YStr) -> bool:
     ``tag``/``version`` beside it (the Prometheus operator's ``baseImage``), as
     an image to pull; and a bare word is as often a machine-image name or a
     setting."""
-    parsed = reference.parse(str(value))
+    text = str(value)
+    if ":" not in text and "@" not in text:  # neither tag, digest nor placeholder
+        return None
+    parsed = reference.parse(text)
     if isinstance(parsed, reference.Placeholder):
-        return True
-    return isinstance(parsed, reference.ImageRef) and (parsed.tag is not None or parsed.digest is not None)
+        return parsed
+    if isinstance(parsed, reference.ImageRef) and (parsed.tag is not None or parsed.digest is not None):
+        return parsed
+    return None
 
 
-def scalar_images(path: str, source: SourceText, doc: YMap, label: str) -> Iterator[LocatedRef]:
+def scalar_images(
+    path: str, source: SourceText, doc: YMap, label: str, found: set[int] | None = None
+) -> Iterator[LocatedRef]:
     """The general rule for operator resources: a key ``image``,
     ``imageName`` or ``<word>Image`` anywhere below the document (lists
     included; ``metadata`` and ``status`` are not read) whose string value
-    looks like an image (``_looks_like_image``).  Machine-image keys
-    (``vmImage``, ``machineImage``, ``osImage`` ...) are not container images."""
+    looks like an image (``_image_value``).  Machine-image keys
+    (``vmImage``, ``machineImage``, ``osImage`` ...) are not container images.
+    A span in ``found`` (what a locator reported) is skipped, and added to it."""
+    found = set() if found is None else found
     seen: set[int] = set()
     stack: list[tuple[object, str]] = [
         (v, str(k)) for k, v in reversed(list(doc.items())) if k not in ("metadata", "status", "apiVersion", "kind")
@@ -200,13 +209,24 @@ def scalar_images(path: str, source: SourceText, doc: YMap, label: str) -> Itera
             for key, value in node.items():
                 if isinstance(value, (YMap, YSeq)):
                     below.append((value, f"{where}.{key}"))
-                elif isinstance(value, YStr) and _is_image_key(str(key)) and _looks_like_image(value):
-                    ref = scalar_ref(path, "kubernetes", source, value, f"{label} {where}.{key}")
+                elif isinstance(value, YStr) and value and _is_image_key(str(key)):
+                    ref = _scalar_image(path, source, value, f"{label} {where}.{key}", found)
                     if ref:
                         yield ref
         elif isinstance(node, YSeq):
             below = [(v, f"{where}[{n}]") for n, v in enumerate(node) if isinstance(v, (YMap, YSeq))]
         stack.extend(reversed(below))
+
+
+def _scalar_image(path: str, source: SourceText, value: YStr, where: str, found: set[int]) -> LocatedRef | None:
+    span, exact = scalar_span(source, value)
+    if span.start in found:  # a locator found it first
+        return None
+    parsed = _image_value(value)
+    if parsed is None:
+        return None
+    found.add(span.start)
+    return LocatedRef(path, "kubernetes", str(value), span, exact, False, (), where, parsed)
 
 
 def _argocd(path: str, source: SourceText, doc: YMap, label: str) -> Iterator[LocatedRef]:

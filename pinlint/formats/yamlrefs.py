@@ -53,10 +53,14 @@ def string_or_field(
     return scalar_ref(path, kind, source, node, where)
 
 
-def walk(node: object, path: tuple[str, ...]) -> Iterator[tuple[object, str]]:
+Memo = dict[tuple[int, str], list[tuple[object, str]]]
+
+
+def walk(node: object, path: tuple[str, ...], memo: Memo | None = None) -> Iterator[tuple[object, str]]:
     """Follow a locator path (see ``parse_path``).  Yields (node, dotted path
-    with indexes)."""
-    yield from _walk(node, path, 0, "")
+    with indexes).  ``memo`` keeps what ``**`` found below each node, for
+    several paths walked over one document."""
+    yield from _walk(node, path, 0, "", {} if memo is None else memo)
 
 
 class _Step(NamedTuple):
@@ -77,7 +81,7 @@ def _step(text: str) -> _Step:
     return _Step(key, tuple(selectors))
 
 
-def _walk(node: object, path: tuple[str, ...], i: int, where: str) -> Iterator[tuple[object, str]]:
+def _walk(node: object, path: tuple[str, ...], i: int, where: str, memo: Memo) -> Iterator[tuple[object, str]]:
     if i == len(path):
         yield node, where
         return
@@ -85,8 +89,13 @@ def _walk(node: object, path: tuple[str, ...], i: int, where: str) -> Iterator[t
     key = step.key
     children: list[tuple[object, str]]
     if key == "**":
-        for child, child_where in _descendants(node, where):
-            yield from _walk(child, path, i + 1, child_where)
+        below = memo.get((id(node), where))
+        if below is None:
+            below = memo[(id(node), where)] = list(_descendants(node, where))
+        after = _step(path[i + 1]).key if i + 1 < len(path) else ""
+        for child, child_where in below:
+            if after in ("", "*", "**") or (isinstance(child, YMap) and after in child):
+                yield from _walk(child, path, i + 1, child_where, memo)
         return
     if key:
         if not isinstance(node, YMap):
@@ -102,7 +111,7 @@ def _walk(node: object, path: tuple[str, ...], i: int, where: str) -> Iterator[t
     for selector in step.selectors:
         children = list(_select(children, selector))
     for child, child_where in children:
-        yield from _walk(child, path, i + 1, child_where)
+        yield from _walk(child, path, i + 1, child_where, memo)
 
 
 def _select(
