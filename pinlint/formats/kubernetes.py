@@ -190,7 +190,8 @@ def scalar_images(
 ) -> Iterator[LocatedRef]:
     """The general rule for operator resources: a key ``image``,
     ``imageName`` or ``<word>Image`` anywhere below the document (lists
-    included; ``metadata`` and ``status`` are not read) whose string value
+    included; the document's ``metadata`` and ``status`` are not read; a
+    ``<word>Image`` key is letters and digits only) whose string value
     looks like an image (``_image_value``).  Machine-image keys
     (``vmImage``, ``machineImage``, ``osImage`` ...) are not container images.
     A span in ``found`` (what a locator reported) is skipped, and added to it."""
