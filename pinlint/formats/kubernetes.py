@@ -9,7 +9,7 @@ from collections.abc import Iterable, Iterator, Sequence
 
 from pinlint import reference
 from pinlint.formats import objects
-from pinlint.formats.yamlrefs import Memo, scalar_ref, scalar_span, walk
+from pinlint.formats.yamlrefs import Memo, Where, descendants, scalar_ref, scalar_span, walk, where_text
 from pinlint.locators import CONTAINER_LISTS, Locator, find
 from pinlint.model import LocatedRef
 from pinlint.sourcetext import SourceText
@@ -124,19 +124,20 @@ def _fallback(path: str, source: SourceText, doc: YMap, label: str) -> Iterator[
     """A document no locator knows: any PodSpec-shaped mapping (a container
     list whose items have ``image``) at any depth, inside lists too."""
     seen: set[int] = set()
-    stack: list[tuple[object, str]] = [(doc, "")]
+    stack: list[tuple[object, Where]] = [(doc, None)]
     while stack:
         node, where = stack.pop()
         if id(node) in seen:  # an alias reaches the same node again
             continue
         seen.add(id(node))
+        below: list[tuple[object, Where]]
         if isinstance(node, YMap):
             if any(isinstance(node.get(k), YSeq) for k in CONTAINER_LISTS):
-                yield from _podspec(path, source, node, f"{label} {where}".rstrip(), "kubernetes")
+                yield from _podspec(path, source, node, f"{label} {where_text(where)}".rstrip(), "kubernetes")
                 continue
-            below = [(v, f"{where}.{k}" if where else str(k)) for k, v in node.items() if isinstance(v, (YMap, YSeq))]
+            below = [(v, (where, str(k))) for k, v in node.items() if isinstance(v, (YMap, YSeq))]
         elif isinstance(node, YSeq):
-            below = [(v, f"{where}[{n}]") for n, v in enumerate(node) if isinstance(v, (YMap, YSeq))]
+            below = [(v, (where, n)) for n, v in enumerate(node) if isinstance(v, (YMap, YSeq))]
         else:
             continue
         stack.extend(reversed(below))
@@ -196,30 +197,22 @@ def scalar_images(
     (``vmImage``, ``machineImage``, ``osImage`` ...) are not container images.
     A span in ``found`` (what a locator reported) is skipped, and added to it."""
     found = set() if found is None else found
-    seen: set[int] = set()
-    stack: list[tuple[object, str]] = [
-        (v, str(k)) for k, v in reversed(list(doc.items())) if k not in ("metadata", "status", "apiVersion", "kind")
-    ]
-    while stack:
-        node, where = stack.pop()
-        if id(node) in seen:
+    for key, top in doc.items():
+        if key in ("metadata", "status") or not isinstance(top, (YMap, YSeq)):
             continue
-        seen.add(id(node))
-        below: list[tuple[object, str]] = []
-        if isinstance(node, YMap):
-            for key, value in node.items():
-                if isinstance(value, (YMap, YSeq)):
-                    below.append((value, f"{where}.{key}"))
-                elif isinstance(value, YStr) and value and _is_image_key(str(key)):
-                    ref = _scalar_image(path, source, value, f"{label} {where}.{key}", found)
+        for node, where in descendants(top, (None, str(key))):
+            if not isinstance(node, YMap):
+                continue
+            for child_key, value in node.items():
+                if isinstance(value, YStr) and value and _is_image_key(str(child_key)):
+                    ref = _scalar_image(path, source, value, (where, str(child_key)), label, found)
                     if ref:
                         yield ref
-        elif isinstance(node, YSeq):
-            below = [(v, f"{where}[{n}]") for n, v in enumerate(node) if isinstance(v, (YMap, YSeq))]
-        stack.extend(reversed(below))
 
 
-def _scalar_image(path: str, source: SourceText, value: YStr, where: str, found: set[int]) -> LocatedRef | None:
+def _scalar_image(
+    path: str, source: SourceText, value: YStr, where: Where, label: str, found: set[int]
+) -> LocatedRef | None:
     span, exact = scalar_span(source, value)
     if span.start in found:  # a locator found it first
         return None
@@ -227,7 +220,7 @@ def _scalar_image(path: str, source: SourceText, value: YStr, where: str, found:
     if parsed is None:
         return None
     found.add(span.start)
-    return LocatedRef(path, "kubernetes", str(value), span, exact, False, (), where, parsed)
+    return LocatedRef(path, "kubernetes", str(value), span, exact, False, (), f"{label} {where_text(where)}", parsed)
 
 
 def _argocd(path: str, source: SourceText, doc: YMap, label: str) -> Iterator[LocatedRef]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterator
-from typing import NamedTuple
+from typing import NamedTuple, TypeAlias
 
 from pinlint.model import LocatedRef, Span
 from pinlint.sourcetext import SourceText
@@ -53,14 +53,29 @@ def string_or_field(
     return scalar_ref(path, kind, source, node, where)
 
 
-Memo = dict[tuple[int, str], list[tuple[object, str]]]
+# A key path built without copying: (parent, step) links from the root
+# (None); a step is a key or an index.  Only what is yielded becomes text, so
+# deep documents with long keys cost one link per node, not a string each.
+Where: TypeAlias = "tuple[Where, str | int] | None"
+Memo = dict[tuple[int, str], list[tuple[object, Where]]]
+
+
+def where_text(where: Where) -> str:
+    """``spec.templates[0].container`` for the links of that path."""
+    parts: list[str] = []
+    while where is not None:
+        where, step = where
+        parts.append(f"[{step}]" if isinstance(step, int) else f".{step}")
+    text = "".join(reversed(parts))
+    return text[1:] if text.startswith(".") else text
 
 
 def walk(node: object, path: tuple[str, ...], memo: Memo | None = None) -> Iterator[tuple[object, str]]:
     """Follow a locator path (see ``parse_path``).  Yields (node, dotted path
     with indexes).  ``memo`` keeps what ``**`` found below each node, for
     several paths walked over one document."""
-    yield from _walk(node, path, 0, "", {} if memo is None else memo)
+    for found, where in _walk(node, path, 0, None, {} if memo is None else memo):
+        yield found, where_text(where)
 
 
 class _Step(NamedTuple):
@@ -81,17 +96,18 @@ def _step(text: str) -> _Step:
     return _Step(key, tuple(selectors))
 
 
-def _walk(node: object, path: tuple[str, ...], i: int, where: str, memo: Memo) -> Iterator[tuple[object, str]]:
+def _walk(node: object, path: tuple[str, ...], i: int, where: Where, memo: Memo) -> Iterator[tuple[object, Where]]:
     if i == len(path):
         yield node, where
         return
     step = _step(path[i])
     key = step.key
-    children: list[tuple[object, str]]
+    children: list[tuple[object, Where]]
     if key == "**":
-        below = memo.get((id(node), where))
+        memo_key = (id(node), where_text(where))
+        below = memo.get(memo_key)
         if below is None:
-            below = memo[(id(node), where)] = list(_descendants(node, where))
+            below = memo[memo_key] = list(descendants(node, where))
         after = _step(path[i + 1]).key if i + 1 < len(path) else ""
         for child, child_where in below:
             if after in ("", "*", "**") or (isinstance(child, YMap) and after in child):
@@ -101,9 +117,9 @@ def _walk(node: object, path: tuple[str, ...], i: int, where: str, memo: Memo) -
         if not isinstance(node, YMap):
             return
         if key == "*":
-            children = [(v, f"{where}.{k}" if where else str(k)) for k, v in node.items()]
+            children = [(v, (where, str(k))) for k, v in node.items()]
         elif key in node:
-            children = [(node[key], f"{where}.{key}" if where else key)]
+            children = [(node[key], (where, key))]
         else:
             return
     else:
@@ -115,15 +131,15 @@ def _walk(node: object, path: tuple[str, ...], i: int, where: str, memo: Memo) -
 
 
 def _select(
-    children: list[tuple[object, str]], selector: tuple[str, str] | None
-) -> Iterator[tuple[object, str]]:
+    children: list[tuple[object, Where]], selector: tuple[str, str] | None
+) -> Iterator[tuple[object, Where]]:
     """``[]``: every item of a sequence; ``[k=v]``: the items of a sequence
     (or a mapping itself) whose ``k`` is the string ``v``."""
     for child, where in children:
         if isinstance(child, YSeq):
             for n, item in enumerate(child):
                 if selector is None or _has(item, selector):
-                    yield item, f"{where}[{n}]"
+                    yield item, (where, n)
         elif selector is not None and _has(child, selector):
             yield child, where
 
@@ -135,22 +151,22 @@ def _has(node: object, selector: tuple[str, str]) -> bool:
     return isinstance(value, YStr) and str(value) == selector[1]
 
 
-def _descendants(node: object, where: str) -> Iterator[tuple[object, str]]:
+def descendants(node: object, where: Where = None) -> Iterator[tuple[object, Where]]:
     """``node`` and every mapping or sequence below it, each once, in
     document order, without recursion (documents nest deeply)."""
     seen: set[int] = set()
-    stack: list[tuple[object, str]] = [(node, where)]
+    stack: list[tuple[object, Where]] = [(node, where)]
     while stack:
         current, at = stack.pop()
         if id(current) in seen:
             continue
         seen.add(id(current))
         yield current, at
-        below: list[tuple[object, str]] = []
+        below: list[tuple[object, Where]] = []
         if isinstance(current, YMap):
-            below = [(v, f"{at}.{k}" if at else str(k)) for k, v in current.items() if isinstance(v, (YMap, YSeq))]
+            below = [(v, (at, str(k))) for k, v in current.items() if isinstance(v, (YMap, YSeq))]
         elif isinstance(current, YSeq):
-            below = [(v, f"{at}[{n}]") for n, v in enumerate(current) if isinstance(v, (YMap, YSeq))]
+            below = [(v, (at, n)) for n, v in enumerate(current) if isinstance(v, (YMap, YSeq))]
         stack.extend(reversed(below))
 
 
