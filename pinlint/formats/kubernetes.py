@@ -9,7 +9,16 @@ from collections.abc import Iterable, Iterator, Sequence
 
 from pinlint import reference
 from pinlint.formats import objects
-from pinlint.formats.yamlrefs import Memo, Where, descendants, scalar_ref, scalar_span, walk, where_text
+from pinlint.formats.yamlrefs import (
+    Memo,
+    Where,
+    descendants,
+    path_words,
+    scalar_ref,
+    scalar_span,
+    walk,
+    where_text,
+)
 from pinlint.locators import CONTAINER_LISTS, Locator, find
 from pinlint.model import LocatedRef
 from pinlint.sourcetext import SourceText
@@ -56,9 +65,14 @@ def _object(ref: LocatedRef, doc: object) -> str:
     return label
 
 
-def locate_document(path: str, source: SourceText, doc: object, locators: Sequence[Locator]) -> Iterator[LocatedRef]:
+def locate_document(
+    path: str, source: SourceText, doc: object, locators: Sequence[Locator], bounds: tuple[int, int] | None = None
+) -> Iterator[LocatedRef]:
+    """``bounds``: the text of the YAML document ``doc`` is part of (a ``List``
+    item's aliases may name anchors in earlier items)."""
     if not isinstance(doc, YMap):
         return
+    bounds = bounds or (doc.start, doc.end)
     kind = doc.get("kind")
     api_version = doc.get("apiVersion")
     if not isinstance(kind, YStr) or not isinstance(api_version, YStr):
@@ -66,17 +80,17 @@ def locate_document(path: str, source: SourceText, doc: object, locators: Sequen
     label = _label(doc, kind)
     if kind == "List" or (kind.endswith("List") and isinstance(doc.get("items"), YSeq)):
         for item in doc.get("items") or ():
-            yield from locate_document(path, source, item, locators)
+            yield from locate_document(path, source, item, locators, bounds)
         return
     if kind in ("Application", "ApplicationSet") and api_version.startswith("argoproj.io/"):
         yield from _argocd(path, source, doc, label)
         return
     matched = find(locators, api_version, kind)
     found: set[int] = set()
+    memo: Memo = {}  # what ``**`` found, shared by every path over this document
     if matched:
-        memo: Memo = {}  # what ``**`` found, shared by every path over this document
         for loc in matched:
-            for ref in _apply(path, source, doc, loc, label, memo):
+            for ref in _apply(path, source, doc, loc, label, memo, bounds):
                 found.add(ref.span.start)
                 yield ref
     else:
@@ -84,7 +98,7 @@ def locate_document(path: str, source: SourceText, doc: object, locators: Sequen
             found.add(ref.span.start)
             yield ref
     if _scalar_fallback_applies(api_version, kind):
-        yield from scalar_images(path, source, doc, label, found)
+        yield from scalar_images(path, source, doc, label, found, memo)
 
 
 def _label(doc: YMap, kind: str) -> str:
@@ -94,16 +108,27 @@ def _label(doc: YMap, kind: str) -> str:
 
 
 def _apply(
-    path: str, source: SourceText, doc: YMap, loc: Locator, label: str, memo: Memo
+    path: str, source: SourceText, doc: YMap, loc: Locator, label: str, memo: Memo, bounds: tuple[int, int]
 ) -> Iterator[LocatedRef]:
+    text, (start, end) = source.text, bounds
     for spec_path in loc.podspecs:
+        if not _may_match(text, start, end, spec_path):
+            continue
         for podspec, where in walk(doc, spec_path, memo):
             yield from _podspec(path, source, podspec, f"{label} {where}", loc.report_kind)
     for image_path in loc.images:
+        if not _may_match(text, start, end, image_path):
+            continue
         for node, where in walk(doc, image_path, memo):
             ref = scalar_ref(path, loc.report_kind, source, node, f"{label} {where}")
             if ref:
                 yield ref
+
+
+def _may_match(text: str, start: int, end: int, path: tuple[str, ...]) -> bool:
+    """Whether every literal word of ``path`` is in the document's text (a
+    ``**`` path over a document that cannot match costs a few searches)."""
+    return all(text.find(word, start, end) >= 0 for word in path_words(path))
 
 
 def _podspec(path: str, source: SourceText, podspec: object, where: str, kind: str) -> Iterator[LocatedRef]:
@@ -187,7 +212,7 @@ def _image_value(value: YStr) -> reference.Parsed | None:
 
 
 def scalar_images(
-    path: str, source: SourceText, doc: YMap, label: str, found: set[int] | None = None
+    path: str, source: SourceText, doc: YMap, label: str, found: set[int] | None = None, memo: Memo | None = None
 ) -> Iterator[LocatedRef]:
     """The general rule for operator resources: a key ``image``,
     ``imageName`` or ``<word>Image`` anywhere below the document (lists
@@ -197,10 +222,14 @@ def scalar_images(
     (``vmImage``, ``machineImage``, ``osImage`` ...) are not container images.
     A span in ``found`` (what a locator reported) is skipped, and added to it."""
     found = set() if found is None else found
+    memo = {} if memo is None else memo
     for key, top in doc.items():
         if key in ("metadata", "status") or not isinstance(top, (YMap, YSeq)):
             continue
-        for node, where in descendants(top, (None, str(key))):
+        below = memo.get((id(top), str(key)))
+        if below is None:  # what a ``spec.**`` path found is reused
+            below = memo[(id(top), str(key))] = list(descendants(top, (None, str(key))))
+        for node, where in below:
             if not isinstance(node, YMap):
                 continue
             for child_key, value in node.items():

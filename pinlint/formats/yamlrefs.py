@@ -199,7 +199,8 @@ def selector_values(step: str) -> list[str]:
     return [sel[1] for sel in _step(step).selectors if sel is not None and sel[1]]
 
 
-def path_words(path: tuple[str, ...]) -> list[str]:
+@functools.cache
+def path_words(path: tuple[str, ...]) -> tuple[str, ...]:
     """The literal keys and selector values of a path: every one of them is
     in the text of a document the path matches."""
     words: list[str] = []
@@ -210,7 +211,7 @@ def path_words(path: tuple[str, ...]) -> list[str]:
         for selector in step.selectors:
             if selector is not None:
                 words.extend(w for w in selector if w)
-    return words
+    return tuple(words)
 
 
 def get_str(node: object, key: str) -> YStr | None:
