@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import time
+import tracemalloc
 from pathlib import Path
 
 import jsonschema
@@ -480,6 +481,49 @@ def test_anchors_are_walked_once_at_any_depth() -> None:
     refs = located(text)
     assert [r.text for r in refs] == ["x:1"]
     assert time.monotonic() - started < 5
+
+
+def test_list_item_aliases_reach_anchors_in_earlier_items() -> None:
+    text = y("""
+        |apiVersion: v1
+        |kind: List
+        |items:
+        |- apiVersion: tekton.dev/v1
+        |  kind: Task
+        |  metadata: {name: t}
+        |  spec:
+        |    steps: &steps
+        |    - image: shared:1
+        |- apiVersion: tekton.dev/v1
+        |  kind: TaskRun
+        |  metadata: {name: r}
+        |  spec:
+        |    taskSpec:
+        |      steps: *steps
+    """)
+    refs = located(text)
+    assert [(r.span.line, r.span.column, r.text) for r in refs] == [(9, 14, "shared:1")] * 2
+    assert [r.where for r in refs] == ["Task/t spec.steps[0].image", "TaskRun/r spec.taskSpec.steps[0].image"]
+
+
+def test_deep_documents_with_long_keys_cost_a_link_per_node() -> None:
+    """``**`` and the fallbacks keep a key path as links, not a string per
+    node (300 levels of 500-character keys would be 20 MB of paths)."""
+    lines = ["apiVersion: tekton.dev/v1", "kind: Task", "spec:"]
+    lines += [" " * (d + 1) + f"{'k' * 496}{d:04}:" for d in range(300)]
+    lines.append(" " * 301 + "steps: [{image: 'deep:1'}]")
+    text = "\n".join(lines) + "\n"
+    source = SourceText.from_bytes(text.encode())
+    docs = load_all(source.text)
+    tracemalloc.start()
+    try:
+        refs = kubernetes.locate("f.yaml", source, docs, LOCATORS)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert [(r.span.line, r.text) for r in refs] == [(304, "deep:1")]
+    assert refs[0].where.endswith("k0299.steps[0].image")
+    assert peak < 5_000_000, peak
 
 
 # The path syntax.
