@@ -22,7 +22,7 @@ from pinlint.errors import PinlintError
 from pinlint.model import Report
 
 FORMATS = ("text", "concise", "json", "sarif", "github", "markdown")
-SUBCOMMANDS = ("lint", "rules", "explain", "refs")
+SUBCOMMANDS = ("lint", "rules", "explain", "refs", "schema")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -99,7 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     _lint_arguments(sub.add_parser("lint", help="lint files and folders (the default command)"))
     rules = sub.add_parser("rules", help="list every rule")
-    rules.add_argument("--format", choices=("text", "json"), default="text")
+    rules.add_argument("--format", choices=("text", "json", "markdown"), default="text")
     explain = sub.add_parser("explain", help="one rule's documentation")
     explain.add_argument("rule", help="rule id or name")
     refs = sub.add_parser("refs", help="the inventory of every image reference found, without judging")
@@ -110,6 +110,8 @@ def build_parser() -> argparse.ArgumentParser:
     refs.add_argument("--jobs", "-j", type=int, default=0)
     refs.add_argument("--offline", action="store_true",
                       help="accepted for symmetry with lint: refs never contacts a registry")
+    schema = sub.add_parser("schema", help="print a JSON Schema: the .pinlint.yaml config (default) or the JSON report")
+    schema.add_argument("which", nargs="?", choices=("config", "report"), default="config")
     return p
 
 
@@ -130,6 +132,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _explain(args)
         if args.command == "refs":
             return _refs(args)
+        if args.command == "schema":
+            return _schema(args)
         return _lint(args)
     except PinlintError as exc:
         sys.stderr.write(f"pinlint: {_inert(str(exc))}\n")
@@ -227,7 +231,20 @@ def _rules(args: argparse.Namespace) -> int:
     from pinlint import rulebook
     from pinlint.reporters import catalog
 
-    (catalog.rules_json if args.format == "json" else catalog.rules_table)(rulebook.load(), sys.stdout)
+    if args.format == "markdown":
+        catalog.rules_markdown(rulebook.load(), rulebook.examples(), sys.stdout)
+    else:
+        (catalog.rules_json if args.format == "json" else catalog.rules_table)(rulebook.load(), sys.stdout)
+    return 0
+
+
+def _schema(args: argparse.Namespace) -> int:
+    """The shipped schema's bytes, for an editor's YAML language server or a consumer of the report."""
+    import json
+
+    from pinlint import schemas
+
+    sys.stdout.write(json.dumps(schemas.standalone(args.which), indent=2) + "\n")
     return 0
 
 
