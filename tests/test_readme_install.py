@@ -149,3 +149,43 @@ def test_azure_install_step_runs_as_written(tmp_path: Path, hosted: tuple[Path, 
                           capture_output=True, text=True, timeout=900, check=False)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     _works(env_dir, env, tmp_path)
+
+
+@pytest.mark.slow  # installs pinlint and its dependencies into a fresh virtual environment
+def test_the_actions_own_steps_install_and_run_pinlint(tmp_path: Path, hosted: tuple[Path, str]) -> None:
+    """action.yml's install and run steps, as the runner executes them: ``$ACTION_PATH`` is the action's
+    checkout (a clone of the hosted pinlint at PINLINT_REF) and ``$RUNNER_TEMP`` a scratch folder."""
+    hosting, rev = hosted
+    action_path = tmp_path / ".pinlint"
+    git("clone", "-q", str(hosting / OWNER_NAME), str(action_path), cwd=tmp_path)
+    git("checkout", "-q", rev, cwd=action_path)
+    action = YAML(typ="safe", pure=True).load((action_path / "action.yml").read_text())
+    install, run = action["runs"]["steps"][1], action["runs"]["steps"][2]
+    workspace = tmp_path / "workspace"
+    (workspace / ".git").mkdir(parents=True)
+    (workspace / "k8s").mkdir()
+    (workspace / "k8s/web.yaml").write_text(
+        "apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - name: a\n    image: nginx:1.27\n")
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    env.update(RUNNER_TEMP=str(tmp_path / "runner-temp"), GITHUB_OUTPUT=str(tmp_path / "output"),
+               PIP_DISABLE_PIP_VERSION_CHECK="1")
+    os.mkdir(env["RUNNER_TEMP"])
+    github = {"github.action_path": str(action_path)}
+
+    def script(step: dict[str, Any]) -> str:
+        return re.sub(r"\$\{\{\s*([\w.]+)\s*\}\}", lambda m: github[m.group(1)], step["run"])
+
+    step_env = {k: re.sub(r"\$\{\{\s*([\w.]+)\s*\}\}", lambda m: github[m.group(1)], v)
+                for k, v in install["env"].items()}
+    proc = subprocess.run(["bash", "-e", "-c", script(install)], env={**env, **step_env}, cwd=workspace,
+                          capture_output=True, text=True, timeout=900, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    inputs = {"PINLINT_PATHS": ".", "PINLINT_BASE": "", "PINLINT_FORMAT": "github", "PINLINT_SARIF": "pinlint.sarif",
+              "PINLINT_ARGS": "--offline"}
+    proc = subprocess.run(["bash", "-e", "-c", script(run)], env={**env, **inputs}, cwd=workspace,
+                          capture_output=True, text=True, timeout=300, check=False)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert proc.stdout.startswith("::error file=k8s/web.yaml,line=6,col=12,title=PIN001::"), proc.stdout
+    assert (workspace / "pinlint.sarif").is_file()
+    assert "exit-code=1" in (tmp_path / "output").read_text()
+    assert ".pinlint" not in proc.stdout
