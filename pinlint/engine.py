@@ -165,7 +165,8 @@ def run(opts: Options) -> Run:
     unused = (pin903.id, pin903.name, chosen.severity[pin903.id]) if pin903.id in chosen.severity else None
     sups = [s for f in scanned for s in f.suppressions]
     before = len(findings)
-    findings = suppressions.apply(findings, sups, opts.today or datetime.date.today(), unused)
+    judged = frozenset(key for r in rules if r.id in chosen.severity and r.id not in skipped for key in (r.id, r.name))
+    findings = suppressions.apply(findings, sups, opts.today or datetime.date.today(), unused, judged)
     suppressed = before - sum(1 for f in findings if f.rule != "PIN903")
     findings.sort(key=lambda f: (f.path, f.line, f.column, f.rule))
     changes: tuple[Change, ...] = ()

@@ -31,13 +31,13 @@ def explain(rule: RuleInfo, examples: Sequence[Mapping[str, Any]], out: TextIO) 
         if example.get("story"):
             out.write(f"\nExample\n{_indent(example['story'].strip())}\n")
         if example.get("config"):
-            out.write(f"\nWith this .pinlint.yaml:\n{_indent(example['config'].rstrip())}\n")
+            out.write(f"\nWith this .pinlint.yaml:\n{_indent(example['config'].rstrip(), wrap=False)}\n")
         args = " ".join(example.get("args") or ())
         for label in ("bad", "good"):
             if example.get(label):
                 title = "Flagged" if label == "bad" else "Passes"
                 run = f", pinlint {args}" if args else ""
-                out.write(f"\n{title} ({example['path']}{run}):\n{_indent(example[label].rstrip())}\n")
+                out.write(f"\n{title} ({example['path']}{run}):\n{_indent(example[label].rstrip(), wrap=False)}\n")
 
 
 def rules_markdown(rules: Sequence[RuleInfo], examples: Mapping[str, Sequence[Mapping[str, Any]]], out: TextIO) -> None:
@@ -75,13 +75,14 @@ def _fenced(text: str, lang: str) -> str:
     return f"{fence}{lang}\n{text.rstrip()}\n{fence}\n"
 
 
-def _indent(text: str) -> str:
-    """Indented by four, lines longer than 80 columns wrapped (folded YAML text is one long line)."""
+def _indent(text: str, wrap: bool = True) -> str:
+    """Indented by four; prose lines longer than 80 columns wrapped (folded YAML text is one long
+    line), example files never (a wrapped line would change what they mean)."""
     import textwrap
 
     out = []
     for line in text.splitlines():
-        if len(line) > 76:
+        if wrap and len(line) > 76:
             out.extend(textwrap.wrap(line, 76, initial_indent="    ", subsequent_indent="    ",
                                      break_on_hyphens=False, break_long_words=False))
         else:
