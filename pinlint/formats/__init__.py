@@ -40,7 +40,7 @@ YAML_LOCATORS: dict[str, Callable[[str, SourceText, Sequence[object]], list[Loca
 # A file of this kind whose text holds none of these words cannot hold a
 # reference and is not parsed at all (the fast path for large trees).
 KEYWORDS: dict[str, tuple[str, ...]] = {
-    "kustomize": ("images",),
+    "kustomize": ("images", "patch"),
     "helm-values": ("image", "repository"),
     "compose": ("image",),
     "github-actions": ("container", "image", "docker://"),
