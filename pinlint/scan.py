@@ -17,7 +17,7 @@ from typing import NamedTuple
 
 from pinlint import formats, suppressions
 from pinlint.discovery import Candidate
-from pinlint.formats import dockerfile, embedded
+from pinlint.formats import dockerfile, embedded, helm_template
 from pinlint.locators import Locator
 from pinlint.model import FileProblem, LocatedRef, ScannedFile
 from pinlint.sourcetext import DecodeError, SourceText
@@ -64,6 +64,8 @@ def scan_bytes(c: Candidate, data: bytes, settings: ScanSettings, k8s_keywords: 
             refs = formats.locate_dockerfile(c.relpath, source)
         except dockerfile.ExpansionLimit as exc:
             return _problem(c, "PIN900", str(exc), exc.line, exc.column, digest)
+    elif c.kind == helm_template.KIND:
+        refs = helm_template.locate(c.relpath, source) if "image" in source.text else []
     elif not formats.may_hold_refs(c.kind, source.text, k8s_keywords):
         return ScannedFile(c.relpath, c.kind, (), (), (), digest)
     else:

@@ -84,7 +84,7 @@ class Classifier:
         if not base.endswith(_YAML_EXT):
             return None
         if self._in_chart_templates(reldir):
-            return None  # Go templates, not YAML: skipped quietly
+            return "helm-template"  # Go templates, not YAML: read line by line
         if base in ("Chart.yaml", "Chart.lock", "values.schema.json"):
             return None
         if reldir == ".github/workflows" or reldir.endswith("/.github/workflows"):
