@@ -11,6 +11,8 @@ byte to be unchanged and the edited file to re-locate as planned.
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from pinlint import engine, formats
@@ -19,6 +21,8 @@ from pinlint.discovery import Candidate
 from pinlint.model import LocatedRef, apply_edits
 from pinlint.scan import ScanSettings, scan_bytes
 from pinlint.yamldoc import Limits
+from tests.helpers import make_repo
+from tests.test_hostile_input import POD, assert_bounded, assert_good_pod_reported, rules_at, run_cli
 
 LOCATORS = tuple(engine.compile_locators(Config()))
 KEYWORDS = formats.kubernetes_keywords(LOCATORS)
@@ -424,3 +428,32 @@ def test_heredoc_in_container_args() -> None:
     )
     assert found(text)[1] == (17, 71, "kubernetes", "agent:3")
     assert pin_each(text) == 2
+
+
+# --------------------------------------------------------------------------- hostile input
+
+
+def test_thousands_of_embedded_alias_bombs_cost_one_file_budget(tmp_path: Path) -> None:
+    """3,000 inline patches, each expanding 9,300 nodes through aliases (each
+    under the 10,000 limit on its own) into a document the PodSpec fallback
+    walks: the file's one budget is spent by the first, the rest are skipped
+    quietly, and the run stays bounded."""
+    bomb = (
+        "  - patch: |\n"
+        "      apiVersion: acme.io/v1\n      kind: Thing\n      spec:\n"
+        "        a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+        "        b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+        "        c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\n"
+        "        d: [*c, *c, *c, *c, *c, *c]\n"
+        "        containers: [{name: a, image: 'thing:1'}]\n"
+    )
+    repo = make_repo(tmp_path / "r", {
+        "overlay/kustomization.yaml": "patches:\n" + bomb * 3000,
+        "apps/good.yaml": POD,
+    })
+    run = run_cli(repo)
+    assert_bounded(run)
+    assert_good_pod_reported(run)
+    assert not rules_at(run, "overlay/kustomization.yaml") or {
+        r for r, _, _ in rules_at(run, "overlay/kustomization.yaml")} == {"PIN001"}
+    assert [r["ref"] for r in run.report["refs"] if r["path"] == "overlay/kustomization.yaml"] == ["thing:1"]
