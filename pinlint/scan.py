@@ -131,6 +131,7 @@ def _locate_streamed(
             if inner:
                 starts = {r.span.start for r in located}
                 located.extend(r for r in inner if r.span.start not in starts)
+                located.sort(key=lambda r: r.span.start)  # in file order, as a format's own are
         refs.extend(located)
         if scalars is not None:
             _scalar_ranges(doc, scalars)
