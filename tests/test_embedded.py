@@ -14,12 +14,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from pinlint import engine, formats
+from pinlint import engine, formats, yamldoc
 from pinlint.config import Config
 from pinlint.discovery import Candidate
+from pinlint.formats import embedded
 from pinlint.model import LocatedRef, apply_edits
 from pinlint.scan import ScanSettings, scan_bytes
+from pinlint.sourcetext import SourceText
 from pinlint.yamldoc import Limits
 from tests.helpers import make_repo
 from tests.test_hostile_input import POD, assert_bounded, assert_good_pod_reported, rules_at, run_cli
@@ -457,3 +461,45 @@ def test_thousands_of_embedded_alias_bombs_cost_one_file_budget(tmp_path: Path) 
     assert not rules_at(run, "overlay/kustomization.yaml") or {
         r for r, _, _ in rules_at(run, "overlay/kustomization.yaml")} == {"PIN001"}
     assert [r["ref"] for r in run.report["refs"] if r["path"] == "overlay/kustomization.yaml"] == ["thing:1"]
+
+
+# --------------------------------------------------------------------------- the mapping itself
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    lines=st.lists(st.text(alphabet=" \tab:é-#x", max_size=12), min_size=1, max_size=8),
+    indent=st.integers(1, 6),
+    header=st.sampled_from(["|", "|-", "|+", "|2", "|-2", "|+1"]),
+    crlf=st.booleans(),
+    bom=st.booleans(),
+)
+def test_every_character_of_a_literal_block_maps_to_the_same_character_of_the_file(
+    lines: list[str], indent: int, header: str, crlf: bool, bom: bool
+) -> None:
+    digit = next((int(c) for c in header if c.isdigit()), None)
+    pad = " " * (2 + (digit if digit is not None else indent))  # the key sits at column 3
+    lines = [ln.rstrip(" \t") if not ln.strip(" \t") else ln for ln in lines]
+    if digit is None and not any(ln.strip(" ") for ln in lines):
+        return  # no content line to detect the indentation from
+    if digit is None and lines[next(i for i, ln in enumerate(lines) if ln.strip(" "))].startswith(" "):
+        return  # auto-detected indentation would take the extra spaces
+    text = "a:\n  key: " + header + "\n" + "".join((pad + ln if ln else "") + "\n" for ln in lines) + "b: 1\n"
+    if crlf:
+        text = text.replace("\n", "\r\n")
+    data = (b"\xef\xbb\xbf" if bom else b"") + text.encode()
+    try:
+        doc = yamldoc.load_all(SourceText.from_bytes(data).text)[0]
+    except yamldoc.YamlError:
+        return  # not YAML (a tab where indentation is read, say): nothing to map
+    source = SourceText.from_bytes(data)
+    assert isinstance(doc, yamldoc.YMap)
+    node = doc["a"]["key"]  # type: ignore[index]
+    block = embedded.literal_block(source, node)  # type: ignore[arg-type]
+    if not str(node).strip(" \n"):
+        return  # an empty block embeds nothing
+    assert block is not None
+    for i, char in enumerate(block.text):
+        span = block.span(i, i + 1)
+        assert data[span.start:span.end].decode() == char
+        assert source.text[block.to_root(i)] == char
