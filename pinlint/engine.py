@@ -154,7 +154,8 @@ def run(opts: Options) -> Run:
         scanned, problems, files, settings = _scan(root, tree, cfg, opts, change)
         refs = [ref for f in scanned for ref in f.refs]
         ctx = RunContext(cfg, root, services, jobs, opts.progress)
-        hits, skipped = run_checks(all_checks(), refs, ctx, chosen)
+        judged = [ref for ref in refs if not ref.built]  # images the repository builds are listed, not judged
+        hits, skipped = run_checks(all_checks(), judged, ctx, chosen)
         if services.available("registry") is None:
             from pinlint import fixplan
 
