@@ -111,7 +111,8 @@ def test_a_registry_prefix_map_is_not_an_image(tmp_path: Path) -> None:
 
 def test_without_an_app_version_the_tag_stays_empty(tmp_path: Path) -> None:
     for n, chart in enumerate(["apiVersion: v2\nname: demo\nversion: 1.0.0\n", "appVersion: ''\n",
-                               "appVersion: [1]\n", "appVersion: '1\n", "# appVersion\n" + "x: y\n" * 40_000]):
+                               "appVersion: [1]\n", "appVersion: '1\n",
+                               'appVersion: "9"\n' + "# padding\n" * 30_000]):  # 300 KB: not read
         root = make_repo(tmp_path / f"r{n}", {"chart/Chart.yaml": chart,
                                               "chart/values.yaml": "image:\n  repository: acme/web\n  tag: ''\n"})
         _, doc, _ = run_json("--offline", "--no-progress", ".", cwd=root)
