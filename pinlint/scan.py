@@ -15,7 +15,8 @@ from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import NamedTuple
 
-from pinlint import formats, suppressions
+from pinlint import crossfile, formats, suppressions
+from pinlint.crossfile import CrossFile
 from pinlint.discovery import Candidate
 from pinlint.formats import dockerfile, embedded, helm_template
 from pinlint.locators import Locator
@@ -31,6 +32,7 @@ class ScanSettings(NamedTuple):
     locators: tuple[Locator, ...]
     limits: Limits
     max_size: int
+    cross: CrossFile = CrossFile()  # what references take from other files (``crossfile``)
 
 
 def scan_file(c: Candidate, settings: ScanSettings, k8s_keywords: tuple[str, ...]) -> ScannedFile:
@@ -73,6 +75,8 @@ def scan_bytes(c: Candidate, data: bytes, settings: ScanSettings, k8s_keywords: 
             refs = _locate_streamed(c, source, settings, scalars=scalars if "pinlint:" in source.text else None)
         except YamlError as exc:
             return _problem(c, "PIN900", exc.message, exc.line, exc.column, digest)
+    if settings.cross.app_versions or settings.cross.azure_aliases:
+        refs = list(crossfile.apply(refs, settings.cross))
     if c.kind == "dockerfile":
         sups = suppressions.parse(c.relpath, source, full_line=True)
     else:

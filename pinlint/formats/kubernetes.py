@@ -1,11 +1,12 @@
 """Kubernetes manifests: PodSpecs of every workload kind (through the
-declarative locators), ``List`` items, Argo CD Applications, and a
-PodSpec-shaped fallback for CRDs no locator knows."""
+declarative locators), ``List`` items, Argo CD Applications, skaffold
+configurations (``formats.skaffold``), and a PodSpec-shaped fallback for
+CRDs no locator knows."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 
-from pinlint.formats import objects
+from pinlint.formats import objects, skaffold
 from pinlint.formats.yamlrefs import scalar_ref, walk
 from pinlint.locators import CONTAINER_LISTS, Locator, find
 from pinlint.model import LocatedRef
@@ -26,6 +27,8 @@ def _object(ref: LocatedRef, doc: object) -> str:
     """What ``ref`` sits in: its document (or the ``List`` item it came from) and container."""
     if ref.kind == "argocd":
         return objects.describe("argocd", ref.where)
+    if ref.kind == skaffold.KIND:
+        return ref.object
     label = ref.where.partition(" ")[0] if " " in ref.where else ""
     todo = [doc]
     while todo:
@@ -54,6 +57,9 @@ def locate_document(path: str, source: SourceText, doc: object, locators: Sequen
         return
     if kind in ("Application", "ApplicationSet") and api_version.startswith("argoproj.io/"):
         yield from _argocd(path, source, doc, label)
+        return
+    if api_version.startswith(skaffold.API_PREFIX):  # build outputs, not PodSpecs: its own format
+        yield from skaffold.locate_document(path, source, doc, label)
         return
     matched = find(locators, api_version, kind)
     if matched:

@@ -93,6 +93,6 @@ def _indent(text: str, wrap: bool = True) -> str:
 def inventory(refs: Sequence[LocatedRef], out: TextIO) -> None:
     """One line per reference: ``path:line:col<TAB>kind<TAB>ref[<TAB>state]``."""
     for ref in refs:
-        state = "templated" if ref.templated else ("pinned" if ref.pinned else "")
+        state = "built" if ref.built else "templated" if ref.templated else ("pinned" if ref.pinned else "")
         line = f"{ref.path}:{ref.span.line}:{ref.span.column}\t{ref.kind}\t{ref.text}"
         out.write(f"{line}\t{state}\n" if state else f"{line}\n")
