@@ -22,7 +22,7 @@ from pinlint.errors import PinlintError
 from pinlint.model import Report
 
 FORMATS = ("text", "concise", "json", "sarif", "github", "markdown")
-SUBCOMMANDS = ("lint", "rules", "explain", "refs")
+SUBCOMMANDS = ("lint", "rules", "explain", "refs", "schema")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -71,7 +71,7 @@ def _lint_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--fix", action="store_true", help="rewrite fixable references in place")
     p.add_argument("--diff", action="store_true", help="with --fix: print a unified diff, write nothing")
     p.add_argument("--refresh", action="store_true", help="with --fix: also re-pin refs whose tag moved")
-    p.add_argument("--offline", action="store_true", help="no registry access; registry rules are skipped")
+    p.add_argument("--offline", action="store_true", help="no registry access; the registry and git rules are skipped")
     p.add_argument("--base", metavar="REF",
                    help="pre-merge mode: judge only the files the change REF...HEAD touches, add PIN031, "
                         "read the policy from REF")
@@ -83,7 +83,7 @@ def _lint_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--ignore", type=_csv, default=(), metavar="RULES", help="not these rules")
     p.add_argument("--strict", action="store_true", help="warnings fail too")
     p.add_argument("--config", metavar="FILE", help="configuration file (default: .pinlint.yaml at the root)")
-    p.add_argument("--jobs", "-j", type=int, default=0, metavar="N", help="processes for scanning (default: cores)")
+    p.add_argument("--jobs", "-j", type=_jobs, default=0, metavar="N", help="processes for scanning (default: cores)")
     p.add_argument("--quiet", "-q", action="store_true",
                    help="print only the findings: no summary, no skipped-check notes, no progress bar")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -99,7 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     _lint_arguments(sub.add_parser("lint", help="lint files and folders (the default command)"))
     rules = sub.add_parser("rules", help="list every rule")
-    rules.add_argument("--format", choices=("text", "json"), default="text")
+    rules.add_argument("--format", choices=("text", "json", "markdown"), default="text")
     explain = sub.add_parser("explain", help="one rule's documentation")
     explain.add_argument("rule", help="rule id or name")
     refs = sub.add_parser("refs", help="the inventory of every image reference found, without judging")
@@ -107,10 +107,23 @@ def build_parser() -> argparse.ArgumentParser:
     refs.add_argument("--format", choices=("text", "json"), default="text")
     refs.add_argument("--output", metavar="FILE")
     refs.add_argument("--config", metavar="FILE")
-    refs.add_argument("--jobs", "-j", type=int, default=0)
+    refs.add_argument("--jobs", "-j", type=_jobs, default=0, metavar="N")
     refs.add_argument("--offline", action="store_true",
                       help="accepted for symmetry with lint: refs never contacts a registry")
+    schema = sub.add_parser("schema", help="print a JSON Schema: the .pinlint.yaml config (default) or the JSON report")
+    schema.add_argument("which", nargs="?", choices=("config", "report"), default="config")
     return p
+
+
+def _jobs(text: str) -> int:
+    """``--jobs N``: 0 (every core) or more."""
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if n < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 (every core) or more, not {n}")
+    return n
 
 
 def _with_command(argv: list[str]) -> list[str]:
@@ -130,6 +143,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _explain(args)
         if args.command == "refs":
             return _refs(args)
+        if args.command == "schema":
+            return _schema(args)
         return _lint(args)
     except PinlintError as exc:
         sys.stderr.write(f"pinlint: {_inert(str(exc))}\n")
@@ -227,7 +242,20 @@ def _rules(args: argparse.Namespace) -> int:
     from pinlint import rulebook
     from pinlint.reporters import catalog
 
-    (catalog.rules_json if args.format == "json" else catalog.rules_table)(rulebook.load(), sys.stdout)
+    if args.format == "markdown":
+        catalog.rules_markdown(rulebook.load(), rulebook.examples(), sys.stdout)
+    else:
+        (catalog.rules_json if args.format == "json" else catalog.rules_table)(rulebook.load(), sys.stdout)
+    return 0
+
+
+def _schema(args: argparse.Namespace) -> int:
+    """The shipped schema's bytes, for an editor's YAML language server or a consumer of the report."""
+    import json
+
+    from pinlint import schemas
+
+    sys.stdout.write(json.dumps(schemas.standalone(args.which), indent=2) + "\n")
     return 0
 
 

@@ -76,12 +76,20 @@ def load(path: str | None, known_rules: Iterable[str] = ()) -> Config:
     """The effective configuration; ``path`` None means defaults only."""
     if path is None:
         return Config()
+    shown = _shown(path)
     try:
         with open(path, "rb") as f:
             data = f.read(MAX_CONFIG_BYTES + 1)
     except OSError as exc:
-        raise ConfigError(f"invalid config: {path}: cannot read: {exc.strerror}") from None
-    return from_bytes(data, path, known_rules)
+        raise ConfigError(f"invalid config: {shown}: cannot read: {exc.strerror}") from None
+    return from_bytes(data, shown, known_rules)._replace(path=path)
+
+
+def _shown(path: str) -> str:
+    """The config's path as a user typed it: relative to the working folder when inside it."""
+    cwd = os.getcwd()
+    absolute = os.path.abspath(path)
+    return os.path.relpath(absolute, cwd) if absolute.startswith(cwd + os.sep) else path
 
 
 def from_bytes(data: bytes, where: str, known_rules: Iterable[str] = ()) -> Config:

@@ -1,8 +1,9 @@
 """Which files a run looks at.
 
-Directories are walked (``.git`` and dependency folders skipped, ``exclude``
-globs applied); files named on the command line are taken as given, which is
-what pre-commit does.  Symlinks are followed only inside the repository: a
+Directories are walked (``.git`` and dependency folders skipped, as is a
+folder that is another repository's checkout, ``exclude`` globs applied);
+files named on the command line are taken as given, which is what pre-commit
+does.  Symlinks are followed only inside the repository: a
 link out of it, or a loop, becomes a PIN901 finding instead of being read.
 """
 from __future__ import annotations
@@ -124,6 +125,8 @@ class _Walker:
             except OSError as exc:
                 self.problems.append(FileProblem("PIN901", drel or ".", f"cannot list directory: {exc.strerror}"))
                 continue
+            if drel != rel and any(e.name == ".git" for e in entries):
+                continue  # another repository checked out inside this one (git does not track it either)
             for entry in entries:
                 erel = f"{drel}/{entry.name}" if drel else entry.name
                 if entry.is_dir(follow_symlinks=False):

@@ -6,7 +6,8 @@ every check whose needs are available (listing the rules of the others as
 skipped), stamps hits with their rule's name and effective severity, applies
 per-path ignores and inline suppressions, and sorts.  Selection lives in
 ``selection``, suppressions in ``suppressions``, GitLab includes in
-``includes``.
+``includes``, what references take from other files (Helm appVersion, Azure
+container aliases) in ``crossfile``.
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
 from pinlint import config as configmod
-from pinlint import includes, rulebook, selection, suppressions
+from pinlint import crossfile, includes, rulebook, selection, suppressions
 from pinlint.checks import Check, Hit, RunContext, Services, all_checks
 from pinlint.config import Config
 from pinlint.discovery import discover, find_root
@@ -154,7 +155,8 @@ def run(opts: Options) -> Run:
         scanned, problems, files, settings = _scan(root, tree, cfg, opts, change)
         refs = [ref for f in scanned for ref in f.refs]
         ctx = RunContext(cfg, root, services, jobs, opts.progress)
-        hits, skipped = run_checks(all_checks(), refs, ctx, chosen)
+        judged = [ref for ref in refs if not ref.built]  # images the repository builds are listed, not judged
+        hits, skipped = run_checks(all_checks(), judged, ctx, chosen)
         if services.available("registry") is None:
             from pinlint import fixplan
 
@@ -165,7 +167,8 @@ def run(opts: Options) -> Run:
     unused = (pin903.id, pin903.name, chosen.severity[pin903.id]) if pin903.id in chosen.severity else None
     sups = [s for f in scanned for s in f.suppressions]
     before = len(findings)
-    findings = suppressions.apply(findings, sups, opts.today or datetime.date.today(), unused)
+    ran = frozenset(key for r in rules if r.id in chosen.severity and r.id not in skipped for key in (r.id, r.name))
+    findings = suppressions.apply(findings, sups, opts.today or datetime.date.today(), unused, ran)
     suppressed = before - sum(1 for f in findings if f.rule != "PIN903")
     findings.sort(key=lambda f: (f.path, f.line, f.column, f.rule))
     changes: tuple[Change, ...] = ()
@@ -215,11 +218,25 @@ def _scan(
     lim = cfg.limits
     limits = Limits(lim.max_depth, lim.max_alias_nodes)
     candidates = includes.classify(tree, candidates, lim.max_file_size, limits)
+    everything = candidates if [os.path.abspath(p) for p in paths] == [os.path.abspath(root)] else None
     if change is not None:  # --base: only the files the change touches are judged
         candidates = [c for c in candidates if change.judged(c.relpath)]
         problems = [p for p in problems if change.judged(p.path)]
     settings = ScanSettings(tuple(compile_locators(cfg)), limits, lim.max_file_size)
     scanned = scan(candidates, settings, opts.jobs or os.cpu_count() or 1)
+
+    def azure_files() -> list[str]:
+        """Every Azure Pipelines file of the repository (walked for only when
+        the run was given less than the whole repository)."""
+        found = everything
+        if found is None:
+            found, _ = discover(root, (root,), classifier, list(cfg.exclude), list(cfg.include))
+        return [c.relpath for c in found if c.kind == "azure-pipelines"]
+
+    cross = crossfile.gather(tree, scanned, azure_files, lim.max_file_size, limits)
+    if cross.app_versions or cross.azure_aliases:
+        settings = settings._replace(cross=cross)  # the fixer re-locates with the same facts
+        scanned = crossfile.apply_all(scanned, cross)
     return scanned, problems, len(candidates) + len(problems), settings
 
 

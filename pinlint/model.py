@@ -61,6 +61,8 @@ class _LocatedRefFields(NamedTuple):
     where: str = ""
     parsed: Parsed | None = None
     object: str = ""  # the object it sits in: "Deployment/web container app", "service db"
+    built: bool = False  # an image the repository builds itself: listed, never judged
+    tag_from: str = ""  # the file the tag was read from (a Helm chart's appVersion), when not this one
 
 
 class LocatedRef(_LocatedRefFields):
@@ -77,6 +79,12 @@ class LocatedRef(_LocatedRefFields):
     of the reference inside its document.
 
     ``object`` names what it sits in (``formats.objects``).
+
+    ``built`` marks an image the repository builds itself (a compose service
+    with ``build:``, a skaffold artifact): it is listed in the inventory and
+    never judged.  ``tag_from`` names the file a tag not written in this one
+    came from (a split Helm map's empty ``tag`` is its chart's ``appVersion``,
+    read from the ``Chart.yaml`` beside it).
 
     ``parsed`` is ``reference.parse(text)``, computed once when the reference
     is located (pass it to skip that); ``templated`` is also true whenever the
@@ -98,11 +106,14 @@ class LocatedRef(_LocatedRefFields):
         where: str = "",
         parsed: Parsed | None = None,
         object: str = "",
+        built: bool = False,
+        tag_from: str = "",
     ) -> LocatedRef:
         if parsed is None:
             parsed = parse(text)
         templated = templated or isinstance(parsed, Templated)
-        return super().__new__(cls, path, kind, text, span, exact, templated, fields, where, parsed, object)
+        return super().__new__(cls, path, kind, text, span, exact, templated, fields, where, parsed, object,
+                               built, tag_from)
 
     @property
     def image(self) -> ImageRef | None:

@@ -15,13 +15,14 @@ from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import NamedTuple
 
-from pinlint import formats, suppressions
+from pinlint import crossfile, formats, suppressions
+from pinlint.crossfile import CrossFile
 from pinlint.discovery import Candidate
-from pinlint.formats import dockerfile
+from pinlint.formats import dockerfile, embedded, helm_template
 from pinlint.locators import Locator
 from pinlint.model import FileProblem, LocatedRef, ScannedFile
 from pinlint.sourcetext import DecodeError, SourceText
-from pinlint.yamldoc import Limits, Node, YamlError, YMap, YSeq, YStr, is_null, iter_documents
+from pinlint.yamldoc import Budget, Limits, Node, YamlError, YMap, YSeq, YStr, is_null, iter_documents
 
 _PARALLEL_MIN_FILES = 400
 _CHUNK = 64
@@ -31,6 +32,7 @@ class ScanSettings(NamedTuple):
     locators: tuple[Locator, ...]
     limits: Limits
     max_size: int
+    cross: CrossFile = CrossFile()  # what references take from other files (``crossfile``)
 
 
 def scan_file(c: Candidate, settings: ScanSettings, k8s_keywords: tuple[str, ...]) -> ScannedFile:
@@ -64,6 +66,8 @@ def scan_bytes(c: Candidate, data: bytes, settings: ScanSettings, k8s_keywords: 
             refs = formats.locate_dockerfile(c.relpath, source)
         except dockerfile.ExpansionLimit as exc:
             return _problem(c, "PIN900", str(exc), exc.line, exc.column, digest)
+    elif c.kind == helm_template.KIND:
+        refs = helm_template.locate(c.relpath, source) if "image" in source.text else []
     elif not formats.may_hold_refs(c.kind, source.text, k8s_keywords):
         return ScannedFile(c.relpath, c.kind, (), (), (), digest)
     else:
@@ -71,6 +75,8 @@ def scan_bytes(c: Candidate, data: bytes, settings: ScanSettings, k8s_keywords: 
             refs = _locate_streamed(c, source, settings, scalars=scalars if "pinlint:" in source.text else None)
         except YamlError as exc:
             return _problem(c, "PIN900", exc.message, exc.line, exc.column, digest)
+    if settings.cross.app_versions or settings.cross.azure_aliases:
+        refs = list(crossfile.apply(refs, settings.cross))
     if c.kind == "dockerfile":
         sups = suppressions.parse(c.relpath, source, full_line=True)
     else:
@@ -106,17 +112,31 @@ def _locate_streamed(
     Every locator reads documents independently, in order, so this is what
     ``formats.locate_yaml`` gives on the whole list, with one exception kept
     exactly: an Azure Pipelines path is read as Kubernetes when any of its
-    documents is a Kubernetes object, so meeting one starts over."""
+    documents is a Kubernetes object, so meeting one starts over.
+
+    Each document's embedded manifests and Helm values (``formats.embedded``)
+    follow its own references; the file's one alias budget covers them too.
+    A reference found both ways (at the same place) is kept once, as its
+    format located it."""
     kind = kind or c.kind
     refs: list[LocatedRef] = []
-    for doc in iter_documents(source.text, settings.limits):
+    budget = Budget()
+    found = embedded.triggers(source.text)
+    for doc in iter_documents(source.text, settings.limits, budget):
         if is_null(doc):
             continue  # an empty document holds no reference
         if kind == "azure-pipelines" and _is_kubernetes(doc):
             if scalars is not None:
                 scalars.clear()
             return _locate_streamed(c, source, settings, "kubernetes", scalars)
-        refs.extend(formats.locate_yaml(kind, c.relpath, source, (doc,), settings.locators))
+        located = formats.locate_yaml(kind, c.relpath, source, (doc,), settings.locators)
+        if found.any:
+            inner = embedded.locate(kind, c.relpath, source, doc, settings.locators, settings.limits, budget, found)
+            if inner:
+                starts = {r.span.start for r in located}
+                located.extend(r for r in inner if r.span.start not in starts)
+                located.sort(key=lambda r: r.span.start)  # in file order, as a format's own are
+        refs.extend(located)
         if scalars is not None:
             _scalar_ranges(doc, scalars)
     return refs

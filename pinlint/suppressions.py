@@ -72,10 +72,13 @@ def apply(
     sups: Iterable[Suppression],
     today: datetime.date,
     unused: tuple[str, str, str] | None = None,
+    judged: frozenset[str] | None = None,
 ) -> list[Finding]:
     """``findings`` without the suppressed ones; a finding whose only
     suppression has expired says so.  With ``unused`` = (id, name, severity)
-    of PIN903, a live suppression that suppressed nothing becomes a finding.
+    of PIN903, a live suppression that suppressed nothing becomes a finding —
+    unless none of the rules it names was judged in this run (``judged``: the
+    ids and names of the rules that ran), since it may well suppress them.
     """
     by_line: dict[tuple[str, int], list[Suppression]] = {}
     every = list(sups)
@@ -96,6 +99,8 @@ def apply(
     if unused is not None:
         rule, name, severity = unused
         for s in every:
+            if judged is not None and not any(r in judged for r in (s.rules or judged - {rule, name})):
+                continue  # e.g. --select PIN903 alone, or the registry rules under --offline
             if s not in used and not expired(s, today):
                 what = ", ".join(s.rules) or "every rule"
                 out.append(Finding(rule, name, severity, s.path, s.line, s.column,

@@ -149,6 +149,18 @@ class Limits(NamedTuple):
     max_alias_nodes: int = 10_000
 
 
+class Budget:
+    """What a file may still spend on alias expansion, shared by every YAML
+    stream read from it: its documents and the manifests embedded in their
+    block scalars (``formats.embedded``), so embedding cannot multiply the
+    file's limit."""
+
+    __slots__ = ("aliases",)
+
+    def __init__(self) -> None:
+        self.aliases = 0  # nodes reached again through aliases so far
+
+
 class YamlError(Exception):
     """The text is not YAML pinlint can use; carries a 1-based position."""
 
@@ -197,14 +209,17 @@ def _plain_words(exc: MarkedYAMLError) -> tuple[str, Any]:
     return problem, exc.problem_mark or start
 
 
-def iter_documents(text: str, limits: Limits = DEFAULT_LIMITS) -> Iterator[Node | None]:
+def iter_documents(
+    text: str, limits: Limits = DEFAULT_LIMITS, budget: Budget | None = None
+) -> Iterator[Node | None]:
     """The documents of a YAML stream, one at a time: a document is composed
     only when the previous one has been handed over, so a caller that keeps
     what it needs from each holds one document in memory, never the stream.
-    The alias budget covers the whole stream.  Raises ``YamlError`` (possibly
-    after some documents were yielded)."""
+    The alias budget covers the whole stream (and every other stream given
+    the same ``budget``).  Raises ``YamlError`` (possibly after some
+    documents were yielded)."""
     try:
-        yield from _compose(text, limits)
+        yield from _compose(text, limits, budget or Budget())
     except MarkedYAMLError as exc:
         problem, mark = _plain_words(exc)
         if mark is not None:
@@ -224,12 +239,12 @@ def _event_source(text: str) -> Callable[[], Any]:
     return get
 
 
-def _compose(text: str, limits: Limits) -> Iterator[Node | None]:
+def _compose(text: str, limits: Limits, budget: Budget) -> Iterator[Node | None]:
     get = _event_source(text)
     get()  # StreamStart
     max_depth = limits.max_depth
     max_alias = limits.max_alias_nodes
-    expanded = 0  # nodes reached again through aliases, in the whole stream
+    expanded = 0  # nodes reached again through aliases in this stream (anchor sizes); the limit is on `budget`
     while True:
         event = get()
         if type(event) is _STREAM_END:
@@ -280,8 +295,10 @@ def _compose(text: str, limits: Limits) -> Iterator[Node | None]:
                     m = event.start_mark
                     raise YamlError(f"invalid YAML: unknown alias *{name}", m.line + 1, m.column + 1)
                 node = anchors[name]
-                expanded += sizes.get(id(node), 1)
-                if expanded > max_alias:
+                size = sizes.get(id(node), 1)
+                expanded += size
+                budget.aliases += size
+                if budget.aliases > max_alias:
                     m = event.start_mark
                     raise YamlError(
                         f"alias expansion past {max_alias:,} nodes in this file "

@@ -79,3 +79,17 @@ def test_action_clean_repository_passes_and_base_mode_judges_the_change(tmp_path
     assert code == 1 and outputs["exit-code"] == "1"
     assert log.splitlines()[0].startswith("k8s/b.yaml:9:16: PIN001")
     assert "k8s/a.yaml" not in log
+
+
+def test_pinlint_checked_out_inside_the_repository_is_not_linted(tmp_path: Path) -> None:
+    """The README workflow checks pinlint out into .pinlint/ of the workspace: its own examples and
+    tests are another repository's files, not the change under review; named explicitly, they are linted."""
+    repo = make_repo(tmp_path / "r", {"k8s/a.yaml": DEPLOY.replace("{image}", f"nginx:1.25@{DIGEST}")})
+    make_repo(repo / ".pinlint", {"examples/bad.yaml": DEPLOY.replace("{image}", "nginx:latest")})
+    code, outputs, log = _run_action(repo, tmp_path, args="--offline", sarif="")
+    assert code == 0 and outputs["exit-code"] == "0", log
+    assert ".pinlint" not in log
+    named = subprocess.run([sys.executable, "-m", "pinlint", "--offline", "--format", "concise", ".pinlint/examples"],
+                           cwd=repo, env={**os.environ, "PYTHONPATH": str(CHECKOUT)}, capture_output=True, text=True,
+                           timeout=120, check=False)
+    assert named.returncode == 1 and "bad.yaml:9:16: PIN001" in named.stdout, named.stdout + named.stderr

@@ -164,6 +164,21 @@ def test_trailing_suppression_and_unused_suppression(tmp_path: Path) -> None:
     assert findings_at(report) == [("a.yaml", 11, 95, "PIN903")]
 
 
+def test_pin903_does_not_call_a_suppression_unused_when_its_rule_did_not_run(tmp_path: Path) -> None:
+    """``--select PIN903`` alone, or a registry rule's suppression under --offline: nothing was judged
+    that the comment could have suppressed, so it is not reported as suppressing nothing."""
+    text = (
+        deploy("nginx:1   # pinlint: ignore[PIN001] ok")
+        + "      - name: b\n        image: redis@" + DIGEST + "  # pinlint: ignore[PIN010]\n"
+        + "      - name: c\n        image: redis@" + DIGEST + "  # pinlint: ignore\n"
+    )
+    repo = make_repo(tmp_path / "r", {"a.yaml": text})
+    _, report, _ = run_json("--offline", "--select", "PIN903", str(repo))
+    assert findings_at(report) == []
+    _, report, _ = run_json("--offline", "--select", "PIN001,PIN010,PIN903", str(repo))
+    assert findings_at(report) == [("a.yaml", 13, 95, "PIN903")]  # the bare one: PIN001 ran, nothing there
+
+
 def test_exit_code_3_only_for_verification_failures() -> None:
     info = RuleInfo("PIN019", "verification-failed", "error", "error", "registry", "no", "", "", "")
     from pinlint.model import Finding, Report, Summary
@@ -294,6 +309,8 @@ def test_rule_examples(tmp_path: Path, rule: str, example: dict) -> None:
         if label not in example:
             continue
         repo = make_repo(tmp_path / label, {example["path"]: example[label]})
-        opts = engine.Options(paths=(str(repo),), offline=True, select=(rule,), today=datetime.date(2026, 1, 1))
+        args = list(example.get("args") or ())
+        select = tuple(args[args.index("--select") + 1].split(",")) if "--select" in args else (rule,)
+        opts = engine.Options(paths=(str(repo),), offline=True, select=select, today=datetime.date(2026, 1, 1))
         fired = [f.rule for f in engine.run(opts).report.findings]
         assert (rule in fired) is (label == "bad"), (label, fired)

@@ -183,7 +183,7 @@ def test_kustomize(text: str, expected: list) -> None:
         ("ci/pipelines/build.yaml", "azure-pipelines"),
         ("chart/values.yaml", "helm-values"),
         ("chart/values-prod.yaml", "helm-values"),
-        ("chart/templates/deployment.yaml", None),
+        ("chart/templates/deployment.yaml", "helm-template"),
         ("chart/Chart.yaml", None),
         ("notes.txt", None),
     ],

@@ -471,6 +471,31 @@ def test_scalar_fallback_never_double_reports_a_located_reference() -> None:
     assert [r.text for r in located(OPERATORS)].count("quay.io/prometheus/prometheus:v2.53.0") == 1
 
 
+def test_helm_release_values_are_left_to_the_helm_values_reader(tmp_path: Path) -> None:
+    text = y("""
+        |apiVersion: helm.toolkit.fluxcd.io/v2
+        |kind: HelmRelease
+        |metadata: {name: r}
+        |spec:
+        |  chart:
+        |    spec: {chart: podinfo}
+        |  values:
+        |    image: ghcr.io/stefanprodan/podinfo:6.5.0
+        |    sidecarImage: ghcr.io/acme/side:1
+        |  postRenderers:
+        |  - kustomize:
+        |      images:
+        |      - {name: x, newTag: '1'}
+    """)
+    assert locate(text) == []
+    repo = make_repo(tmp_path / "r", {"release.yaml": text})
+    _, report, _ = run_json("--offline", str(repo))
+    assert refs_at(report) == [
+        ("release.yaml", 8, 12, "helm-values", "ghcr.io/stefanprodan/podinfo:6.5.0"),
+        ("release.yaml", 9, 19, "helm-values", "ghcr.io/acme/side:1"),
+    ]
+
+
 def test_anchors_are_walked_once_at_any_depth() -> None:
     """``**`` and the fallbacks visit each node once, so aliases that fan out
     (a small billion-laughs) cost what the document's nodes cost."""

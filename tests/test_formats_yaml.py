@@ -134,7 +134,8 @@ def test_helm_split_fields_and_exactness() -> None:
 def test_helm_repository_alone_is_exact() -> None:
     data, (ref,) = run(helm_values.locate, 'image:\n  repository: nginx\n  tag: ""\n')
     assert ref.exact and ref.text == "nginx"
-    assert [name for name, _ in ref.fields] == ["repository", "tag"]
+    # the empty tag is marked: crossfile gives it the chart's appVersion when there is one
+    assert [name for name, _ in ref.fields] == ["repository", "tag", helm_values.APP_VERSION_TAG]
 
 
 def test_helm_bare_digest_field_is_omitted() -> None:

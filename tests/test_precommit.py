@@ -13,6 +13,7 @@ so that the module's runs share one installed environment in one
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -99,6 +100,21 @@ def pre_commit(home: Path, cwd: Path, *args: str, offline: bool = False) -> subp
     )
 
 
+REMOTE_URL = "https://git.example.com/tools/pinlint.git"
+REMOTE_REV = "0123456789abcdef0123456789abcdef01234567"
+
+
+def readme_configs() -> tuple[str, str]:
+    """The README's two ``.pre-commit-config.yaml`` blocks: pinlint's repository by URL, and a local hook."""
+    text = (CHECKOUT / "README.md").read_text(encoding="utf-8")
+    section = text[text.index("## pre-commit\n"):]
+    section = section[: section.index("\n## ", 1)]
+    remote, local = re.findall(r"^```yaml\n(# \.pre-commit-config\.yaml\n.*?)^```\n", section, re.DOTALL | re.MULTILINE)
+    assert f"repo: {REMOTE_URL}" in remote and f"rev: {REMOTE_REV}" in remote
+    assert "repo: local" in local
+    return remote, local
+
+
 @pytest.fixture
 def gitops(tmp_path: Path) -> Path:
     repo = tmp_path / "gitops"
@@ -145,7 +161,9 @@ def test_hook_fails_on_a_mutable_tag_and_passes_once_pinned(hook_repo: Path, pre
 def installed(hook_repo: Path, pre_commit_home: Path, tmp_path_factory: pytest.TempPathFactory) -> str:
     """A user's ``.pre-commit-config.yaml`` naming the hook repository; its environment installed once."""
     rev = git("rev-parse", "HEAD", cwd=hook_repo).strip()
-    config = f"repos:\n  - repo: {hook_repo}\n    rev: {rev}\n    hooks:\n      - id: pinlint\n"
+    remote, _ = readme_configs()
+    config = remote.replace(REMOTE_URL, str(hook_repo)).replace(REMOTE_REV, rev)
+    assert str(hook_repo) in config and rev in config and "id: pinlint " in config
     workdir = tmp_path_factory.mktemp("install")
     git("init", "-q", ".", cwd=workdir)
     (workdir / ".pre-commit-config.yaml").write_text(config)
@@ -193,6 +211,30 @@ def test_hook_reports_a_broken_file_and_still_judges_the_others(configured: Path
     assert "PIN900" in out and "broken.yaml" in out, out
     assert "PIN001" in out and "mutable.yaml" in out, out
     assert "Traceback" not in out, out
+
+
+@pytest.mark.slow  # runs the real pre-commit framework
+def test_readme_local_hook_runs_as_written(gitops: Path, tmp_path: Path) -> None:
+    """The README's ``repo: local`` block, unchanged, with pinlint installed where the commit is made."""
+    _, local = readme_configs()
+    (gitops / ".pre-commit-config.yaml").write_text(local)
+    (gitops / "k8s").mkdir()
+    (gitops / "k8s/web.yaml").write_text(POD.format(ref="nginx:1.27"))
+    git("add", "-A", cwd=gitops)
+    env = env_for(tmp_path / "home", offline=True)
+    env["PATH"] = os.path.dirname(shutil.which("pinlint") or sys.executable) + os.pathsep + env["PATH"]
+    assert shutil.which("pinlint", path=env["PATH"]), "pinlint must be installed for the local hook"
+
+    def run() -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "pre_commit", "run", "--all-files"], cwd=gitops, env=env,
+                              capture_output=True, text=True, timeout=INSTALL_TIMEOUT)
+
+    failed = run()
+    assert failed.returncode == 1 and "PIN001" in failed.stdout and "k8s/web.yaml" in failed.stdout, failed.stdout
+    (gitops / "k8s/web.yaml").write_text(POD.format(ref=f"nginx:1.27@{DIGEST}"))
+    git("add", "-A", cwd=gitops)
+    passed = run()
+    assert passed.returncode == 0 and "Passed" in passed.stdout, passed.stdout + passed.stderr
 
 
 def test_hooks_manifest_is_valid_for_pre_commit_and_has_every_id() -> None:

@@ -422,7 +422,7 @@ def test_text_finding_starts_with_its_location_without_color() -> None:
         "k8s/app.yaml:20:18: warning PIN002 unresolved-placeholder  placeholder ghcr.io/acme/app@git:HEAD is not"
         " resolved\n"
         "\n"
-        "2 errors, 1 warning in 2 files, 4 references; 2 fixable with `pinlint --fix` (PIN001: 2, PIN002: 1)\n"
+        "2 errors, 1 warning (PIN001: 2, PIN002: 1) in 2 files, 4 references; 2 fixable with `pinlint --fix`\n"
         "registry checks skipped (--offline): PIN010, PIN011\n"
     )
 

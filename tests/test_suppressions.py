@@ -46,3 +46,14 @@ def test_unused_suppression_is_pin903_when_asked() -> None:
         ("PIN903", 2, "suppression of PIN003 suppresses nothing")
     ]
     assert suppressions.apply([_finding(1)], sups, TODAY) == []
+
+
+def test_a_suppression_of_rules_that_did_not_run_is_not_unused() -> None:
+    sups = _sups("image: a  # pinlint: ignore[PIN010]\n"
+                 "image: b  # pinlint: ignore[PIN003]\n"
+                 "image: c  # pinlint: ignore\n")
+    pin903 = ("PIN903", "unused-suppression", "warning")
+    judged = frozenset({"PIN003", "invalid-reference", "PIN903", "unused-suppression"})
+    out = suppressions.apply([], sups, TODAY, pin903, judged)
+    assert [f.line for f in out] == [2, 3]
+    assert suppressions.apply([], sups, TODAY, pin903, frozenset({"PIN903", "unused-suppression"})) == []

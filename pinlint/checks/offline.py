@@ -19,9 +19,12 @@ def run(refs: Sequence[LocatedRef], ctx: RunContext) -> Iterator[Hit]:
                       f"placeholder {ref.text!r} must be resolved to a digest before merge: build and push the "
                       "image, then run `pinlint --fix`")
         elif isinstance(parsed, Invalid):
-            yield Hit("PIN003", ref, f"{ref.text!r} is not a valid image reference: {parsed.reason}")
+            source = f" (the tag is its chart's appVersion, from {ref.tag_from})" if ref.tag_from else ""
+            yield Hit("PIN003", ref, f"{ref.text!r} is not a valid image reference: {parsed.reason}{source}")
         elif isinstance(parsed, ImageRef) and not parsed.pinned:
             what = f"tag {parsed.tag!r}" if parsed.tag else "no tag (implicit 'latest')"
+            if ref.tag_from:
+                what += f" (its chart's appVersion, from {ref.tag_from}: the map's tag is empty)"
             yield Hit("PIN001", ref, f"{ref.text} has {what} and no digest: the image it names can change; "
                                      f"pin it with `pinlint --fix`, or look the digest up with "
                                      f"`crane digest {ref.text}` (or `docker buildx imagetools inspect`, "

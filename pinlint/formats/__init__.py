@@ -40,7 +40,7 @@ YAML_LOCATORS: dict[str, Callable[[str, SourceText, Sequence[object]], list[Loca
 # A file of this kind whose text holds none of these words cannot hold a
 # reference and is not parsed at all (the fast path for large trees).
 KEYWORDS: dict[str, tuple[str, ...]] = {
-    "kustomize": ("images",),
+    "kustomize": ("images", "patch"),
     "helm-values": ("image", "repository"),
     "compose": ("image",),
     "github-actions": ("container", "image", "docker://"),
@@ -84,7 +84,7 @@ class Classifier:
         if not base.endswith(_YAML_EXT):
             return None
         if self._in_chart_templates(reldir):
-            return None  # Go templates, not YAML: skipped quietly
+            return "helm-template"  # Go templates, not YAML: read line by line
         if base in ("Chart.yaml", "Chart.lock", "values.schema.json"):
             return None
         if reldir == ".github/workflows" or reldir.endswith("/.github/workflows"):

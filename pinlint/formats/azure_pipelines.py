@@ -2,8 +2,11 @@
 
 * ``resources.containers[].image``;
 * a job's ``container:``: a string that is either the alias of a container
-  resource of the same file (``- container: linux``) or an image reference,
-  or a mapping with ``image``;
+  resource (``- container: linux``) or an image reference, or a mapping
+  with ``image``.  Aliases of the same document are known here; a name
+  declared in another file (large pipelines declare every container once in
+  a template) is marked and dropped by ``crossfile``, which collects the
+  aliases of every Azure Pipelines file of the repository;
 * a job's ``services:``: a map of name -> alias or image reference.
 
 Jobs are the items of ``jobs[]`` and ``stages[].jobs[]`` (``- job:`` and
@@ -14,6 +17,7 @@ the documented way to take a container from a matrix) are templated refs.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 
 from pinlint.formats.yamlrefs import get_str, parse_path, scalar_ref, walk
@@ -23,6 +27,10 @@ from pinlint.yamldoc import YMap, YStr
 
 KIND = "azure-pipelines"
 RUNTIME_EXPRESSION = "$["
+# What a container resource's alias may be; a job container written like one
+# is marked, and is an alias when a file of the repository declares it.
+ALIAS = re.compile(r"[A-Za-z0-9_-]+")
+ALIAS_CANDIDATE = "alias-candidate"
 
 _RESOURCE_CONTAINERS = parse_path("resources.containers[]")
 _JOB_LISTS = (parse_path("jobs[]"), parse_path("stages[].jobs[]"))
@@ -36,12 +44,15 @@ def locate(path: str, source: SourceText, docs: Sequence[object]) -> list[Locate
     return refs
 
 
+def declared_aliases(doc: object) -> set[str]:
+    """The aliases ``resources.containers[].container`` of one document declares."""
+    return {str(alias) for resource, _ in walk(doc, _RESOURCE_CONTAINERS)
+            if (alias := get_str(resource, "container")) is not None}
+
+
 def _document(path: str, source: SourceText, doc: YMap) -> Iterator[LocatedRef]:
-    aliases: set[str] = set()
+    aliases = declared_aliases(doc)
     for resource, where in walk(doc, _RESOURCE_CONTAINERS):
-        alias = get_str(resource, "container")
-        if alias is not None:
-            aliases.add(str(alias))
         if isinstance(resource, YMap):
             yield from _ref(path, source, resource.get("image"), f"{where}.image")
     for job, where in _jobs(doc):
@@ -72,7 +83,9 @@ def _container(path: str, source: SourceText, node: object, where: str, aliases:
     if isinstance(node, YMap):
         yield from _ref(path, source, node.get("image"), f"{where}.image")
     elif not (isinstance(node, YStr) and node in aliases):
-        yield from _ref(path, source, node, where)
+        for ref in _ref(path, source, node, where):
+            # an alias declared in another file (a template) is dropped by ``crossfile``
+            yield ref._replace(fields=((ALIAS_CANDIDATE, ref.span),)) if ALIAS.fullmatch(ref.text) else ref
 
 
 def _ref(path: str, source: SourceText, node: object, where: str) -> Iterator[LocatedRef]:

@@ -10,8 +10,12 @@ Three shapes name an image:
   (Bitnami's ``common.images.image`` and its many copies) assemble into
   ``registry/repository:tag@digest``.  It is reported at ``repository``
   (SPEC §2) with the span of every field, so fix mode can fill ``digest`` or
-  rewrite ``tag``.  An empty ``tag`` means "the chart's appVersion": no tag in
-  the file, so the reference is the repository alone.  ``digest`` is written
+  rewrite ``tag``.  An empty or null ``tag`` means "the chart's appVersion"
+  (``.tag | default .Chart.AppVersion``): without a digest the map is marked, and
+  ``crossfile`` gives it the ``appVersion`` of the ``Chart.yaml`` beside the
+  values file; without one the reference is the repository alone.  A map
+  directly under ``images:`` (or ``*Images:``) is what a set of images shares
+  (a registry prefix), not an image.  ``digest`` is written
   ``sha256:<hex>`` by most charts and as bare hex by some (Grafana's and the
   Prometheus operator's ``sha:``); bare hex gets its algorithm prefix.
 
@@ -39,6 +43,8 @@ KIND = "helm-values"
 _SPLIT_FIELDS = ("registry", "repository", "tag", "digest", "sha")
 _REF_CHARS = ("/", ":", "@")
 _BARE_DIGEST = re.compile(r"[0-9a-f]{64}|[0-9a-f]{128}")
+# The field marking a split map whose ``tag`` is written empty or null.
+APP_VERSION_TAG = "tag-app-version"
 
 
 def locate(path: str, source: SourceText, docs: Sequence[object]) -> list[LocatedRef]:
@@ -67,7 +73,7 @@ def _walk(path: str, source: SourceText, doc: object) -> Iterator[LocatedRef]:
             ref = _string_ref(path, source, key, node, where) if in_map else None
         elif isinstance(node, (YMap, YSeq)) and id(node) not in visited:
             visited.add(id(node))  # an alias reaches the same container again
-            ref = _split_ref(path, source, node, where, key) if isinstance(node, YMap) else None
+            ref = _split_ref(path, source, node, where, key, in_map) if isinstance(node, YMap) else None
             stack.append(_entries(node, where, key))
         else:
             continue
@@ -109,9 +115,20 @@ def _value(node: YMap, key: str) -> YStr | None:
     return None
 
 
-def _split_ref(path: str, source: SourceText, node: YMap, where: str, parent_key: str) -> LocatedRef | None:
+def _is_image_set(parent_key: str, in_map: bool) -> bool:
+    """``images: {repository: registry.example/project, tag: ""}``: the map
+    directly under a plural key holds what a set of images shares (the
+    templates write ``{{ .Values.images.repository }}/<name>:<tag>``), a
+    registry prefix and not one image.  Items of an ``images:`` list are
+    images."""
+    return in_map and (parent_key == "images" or parent_key.endswith("Images"))
+
+
+def _split_ref(
+    path: str, source: SourceText, node: YMap, where: str, parent_key: str, in_map: bool = True
+) -> LocatedRef | None:
     repository = _value(node, "repository")
-    if repository is None or not _is_split_map(node, repository, parent_key):
+    if repository is None or not _is_split_map(node, repository, parent_key) or _is_image_set(parent_key, in_map):
         return None
     registry, tag = _value(node, "registry"), _value(node, "tag")
     digest = _value(node, "digest") or _value(node, "sha")
@@ -121,10 +138,25 @@ def _split_ref(path: str, source: SourceText, node: YMap, where: str, parent_key
     if digest:
         text += f"@{_with_algorithm(digest)}"
     span, exact = scalar_span(source, repository)
+    fields = _fields(source, node)
+    if "tag" in node and not tag and not digest:
+        fields += ((APP_VERSION_TAG, span),)  # `tag: ""` / `tag:`: the chart's appVersion (``crossfile``)
     return LocatedRef(
         path, KIND, text, span, exact and text == repository, False,
-        _fields(source, node), f"{where}.repository" if where else "repository",
+        fields, f"{where}.repository" if where else "repository",
     )
+
+
+def with_app_version(ref: LocatedRef, version: str, chart: str) -> LocatedRef:
+    """A split map whose ``tag`` is empty, given its chart's ``appVersion``
+    (read from ``chart``): what Helm's ``.tag | default .Chart.AppVersion``
+    renders.  Reported at ``repository`` as before, not exact (the file does
+    not hold the tag); a fix writes ``tag: "<appVersion>@<digest>"``."""
+    name, at, digest = ref.text.partition("@")
+    text = f"{name}:{version}{at}{digest}"
+    fields = tuple(f for f in ref.fields if f[0] != APP_VERSION_TAG)
+    return LocatedRef(ref.path, ref.kind, text, ref.span, False, ref.templated, fields, ref.where, None, ref.object,
+                      ref.built, chart)
 
 
 def _with_algorithm(digest: str) -> str:

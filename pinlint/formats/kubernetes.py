@@ -1,14 +1,15 @@
 """Kubernetes manifests: PodSpecs of every workload kind (through the
-declarative locators), ``List`` items, Argo CD Applications, a
-PodSpec-shaped fallback for CRDs no locator knows, and a scalar-image
-fallback for operator resources (``scalar_images``)."""
+declarative locators), ``List`` items, Argo CD Applications, skaffold
+configurations (``formats.skaffold``), a PodSpec-shaped fallback for CRDs
+no locator knows, and a scalar-image fallback for operator resources
+(``scalar_images``)."""
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Sequence
 
 from pinlint import reference
-from pinlint.formats import objects
+from pinlint.formats import objects, skaffold
 from pinlint.formats.yamlrefs import (
     Memo,
     Where,
@@ -51,6 +52,8 @@ def _object(ref: LocatedRef, doc: object) -> str:
     """What ``ref`` sits in: its document (or the ``List`` item it came from) and container."""
     if ref.kind == "argocd":
         return objects.describe("argocd", ref.where)
+    if ref.kind == skaffold.KIND:
+        return ref.object
     label = ref.where.partition(" ")[0] if " " in ref.where else ""
     todo = [doc]
     while todo:
@@ -84,6 +87,9 @@ def locate_document(
         return
     if kind in ("Application", "ApplicationSet") and api_version.startswith("argoproj.io/"):
         yield from _argocd(path, source, doc, label)
+        return
+    if api_version.startswith(skaffold.API_PREFIX):  # build outputs, not PodSpecs: its own format
+        yield from skaffold.locate_document(path, source, doc, label)
         return
     matched = find(locators, api_version, kind)
     found: set[int] = set()
@@ -223,6 +229,7 @@ def scalar_images(
     A span in ``found`` (what a locator reported) is skipped, and added to it."""
     found = set() if found is None else found
     memo = {} if memo is None else memo
+    skip = _helm_values_nodes(doc)
     for key, top in doc.items():
         if key in ("metadata", "status") or not isinstance(top, (YMap, YSeq)):
             continue
@@ -230,13 +237,23 @@ def scalar_images(
         if below is None:  # what a ``spec.**`` path found is reused
             below = memo[(id(top), str(key))] = list(descendants(top, (None, str(key))))
         for node, where in below:
-            if not isinstance(node, YMap):
+            if not isinstance(node, YMap) or id(node) in skip:
                 continue
             for child_key, value in node.items():
                 if isinstance(value, YStr) and value and _is_image_key(str(child_key)):
                     ref = _scalar_image(path, source, value, (where, str(child_key)), label, found)
                     if ref:
                         yield ref
+
+
+def _helm_values_nodes(doc: YMap) -> set[int]:
+    """The nodes of a Flux ``HelmRelease``'s ``spec.values``: Helm values,
+    read as such by ``formats.embedded``, not by the scalar fallback."""
+    api_version, kind, spec = doc.get("apiVersion"), doc.get("kind"), doc.get("spec")
+    if kind != "HelmRelease" or not str(api_version).startswith("helm.toolkit.fluxcd.io/"):
+        return set()
+    values = spec.get("values") if isinstance(spec, YMap) else None
+    return {id(node) for node, _ in descendants(values)} if isinstance(values, (YMap, YSeq)) else set()
 
 
 def _scalar_image(

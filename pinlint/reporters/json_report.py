@@ -2,7 +2,10 @@
 
 The shape is a contract; keys appear in the order the spec lists them and
 nothing else is added but the optional ones: a finding's ``object`` when its
-reference sits in a named object, ``summary.fixed`` only after ``--fix``.
+reference sits in a named object, a ref's ``"built": true`` when it is an
+image the repository builds itself (listed, never judged), a ref's
+``tag_from`` when its tag was read from another file (a Helm chart's
+``appVersion``), ``summary.fixed`` only after ``--fix``.
 """
 from __future__ import annotations
 
@@ -54,6 +57,8 @@ def ref_dict(ref: LocatedRef) -> dict[str, Any]:
         "normalized": normalized,
         "pinned": pinned,
         "templated": templated,
+        **({"built": True} if ref.built else {}),
+        **({"tag_from": ref.tag_from} if ref.tag_from else {}),
     }
 
 

@@ -25,7 +25,6 @@ import pinlint
 from pinlint.model import Finding, Report, RuleInfo
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
-INFORMATION_URI = "https://pypi.org/project/pinlint/"
 SRCROOT = "%SRCROOT%"
 FINGERPRINT_KEY = "pinlint/v1"
 
@@ -70,7 +69,6 @@ def _driver(rules: tuple[RuleInfo, ...]) -> dict[str, Any]:
         "name": "pinlint",
         "version": pinlint.__version__,
         "semanticVersion": pinlint.__version__,
-        "informationUri": INFORMATION_URI,
         "rules": [_descriptor(rule) for rule in rules],
     }
 

@@ -131,28 +131,32 @@ def _print_changes(console: Console, changes: tuple[Change, ...]) -> None:
     console.print()
 
 
+def _by_rule(report: Report) -> str:
+    """`` (PIN001: 2, PIN030: 1)`` when the findings are of several rules."""
+    counts: dict[str, int] = {}
+    for f in report.findings:
+        counts[f.rule] = counts.get(f.rule, 0) + 1
+    if len(counts) < 2:
+        return ""
+    return " (" + ", ".join(f"{rule}: {n}" for rule, n in sorted(counts.items())) + ")"
+
+
 def _extra(report: Report) -> str:
-    """``; 2 fixable with --fix; 1 suppressed (PIN001: 2, PIN030: 1)``."""
+    """``; 2 fixable with `pinlint --fix`; 1 suppressed``."""
     parts = []
     fixable = sum(1 for f in report.findings if f.fix)
     if fixable:
         parts.append(f"{fixable} fixable with `pinlint --fix`")
     if report.summary.suppressed:
         parts.append(f"{report.summary.suppressed} suppressed")
-    counts: dict[str, int] = {}
-    for f in report.findings:
-        counts[f.rule] = counts.get(f.rule, 0) + 1
-    out = "".join(f"; {p}" for p in parts)
-    if len(counts) > 1:
-        out += " (" + ", ".join(f"{rule}: {n}" for rule, n in sorted(counts.items())) + ")"
-    return out
+    return "".join(f"; {p}" for p in parts)
 
 
 def _print_summary(console: Console, report: Report) -> None:
     summary = report.summary
     style = "bold red" if summary.errors else ("yellow" if summary.warnings else "bold green")
     headline = counts_phrase(summary) if summary.errors or summary.warnings else "no problems"
-    console.print(Text.assemble((headline, style), f" in {scope_phrase(summary)}", _extra(report)))
+    console.print(Text.assemble((headline, style), _by_rule(report), f" in {scope_phrase(summary)}", _extra(report)))
     if summary.fixed is not None:
         console.print(f"fixed {plural(summary.fixed, 'reference')}")
     for line in skipped_lines(report):

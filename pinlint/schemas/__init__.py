@@ -12,7 +12,7 @@ from referencing import Registry, Resource
 
 from pinlint import inert
 
-NAMES = ("config", "locator", "rule")
+NAMES = ("config", "locator", "rule", "report")
 
 
 @functools.cache
@@ -29,6 +29,34 @@ def validator(name: str) -> jsonschema.Draft202012Validator:
         resource = Resource.from_contents(schema)
         registry = registry.with_resource(f"{other}.schema.json", resource).with_resource(schema["$id"], resource)
     return jsonschema.Draft202012Validator(load(name), registry=registry)
+
+
+def standalone(name: str) -> dict[str, Any]:
+    """The schema with every other shipped schema it refers to inlined under
+    ``$defs``, so one file is enough for an editor (``pinlint schema``)."""
+    inlined: dict[str, Any] = {}
+
+    def rewrite(node: Any, prefix: str) -> Any:
+        if isinstance(node, list):
+            return [rewrite(v, prefix) for v in node]
+        if not isinstance(node, dict):
+            return node
+        out = {k: rewrite(v, prefix) for k, v in node.items()}
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.endswith(".schema.json") and ref[: -len(".schema.json")] in NAMES:
+            key = ref[: -len(".schema.json")] + ".schema"
+            if key not in inlined:
+                inlined[key] = None  # a cycle refers to it by then
+                other = {k: v for k, v in load(key[: -len(".schema")]).items() if k not in ("$schema", "$id")}
+                inlined[key] = rewrite(other, f"#/$defs/{key}")
+            out["$ref"] = f"#/$defs/{key}"
+        elif isinstance(ref, str) and ref.startswith("#/") and prefix != "#":
+            out["$ref"] = prefix + ref[1:]
+        return out
+
+    schema: dict[str, Any] = rewrite(load(name), "#")
+    schema.setdefault("$defs", {}).update(inlined)
+    return schema
 
 
 def problems(name: str, instance: object) -> Iterator[str]:

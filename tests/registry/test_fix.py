@@ -860,8 +860,6 @@ def test_registry_refusing_connections_is_exit_3_within_seconds(tmp_path: Path) 
 
 # What `pinlint --fix` cannot fix in examples/, and why.
 UNFIXABLE = {
-    # `tag: ""` means "the chart's appVersion", which is not in values.yaml: there is no tag to carry a digest
-    ("PIN001", "helm/app/values.yaml", "ghcr.io/acme/worker"): "in a form pinlint can rewrite",
     # not a reference at all (uppercase repository): nothing to look up
     ("PIN003", "k8s/web.yaml", "ghcr.io/Acme/tools:1.0"): "must be lowercase",
 }
@@ -914,7 +912,10 @@ def test_fix_on_the_examples_leaves_only_what_cannot_be_fixed_and_a_second_run_c
     # the illustrative digests of the good examples are in no registry (PIN010), and the tag we pushed
     # names another digest (PIN011, re-pinned only with --refresh)
     illustrative = {(rule, r["path"], r["ref"]) for r in refs if r["pinned"] for rule in ("PIN010", "PIN011")}
-    assert (len(fixable), len(illustrative)) == (20, 2 * 18)  # 20 mutable references and placeholders, 18 pins
+    # 21 mutable references and placeholders (the Helm map whose empty tag is the chart's appVersion among them:
+    # the fix writes `tag: "1.4.2@sha256:…"`), 18 pins
+    assert ("PIN001", "helm/app/values.yaml", "ghcr.io/acme/worker:1.4.2") in fixable
+    assert (len(fixable), len(illustrative)) == (21, 2 * 18)
 
     code, report = fix(root)
 
@@ -927,7 +928,8 @@ def test_fix_on_the_examples_leaves_only_what_cannot_be_fixed_and_a_second_run_c
     after = {(r["path"], r["ref"]) for r in lint(root)[1]["refs"]}
     assert {text for _, text in after} >= NOT_JUDGED
     left = sorted(text for _, text in after if "@sha256:" not in text and text not in NOT_JUDGED)
-    assert left == ["ghcr.io/Acme/tools:1.0", "ghcr.io/acme/worker"]
+    assert left == ["ghcr.io/Acme/tools:1.0"]
+    assert b'tag: "1.4.2@sha256:' in (root / "helm/app/values.yaml").read_bytes()
     once = snapshot(root)
 
     code, again = fix(root)

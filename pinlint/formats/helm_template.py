@@ -1,0 +1,75 @@
+"""Helm chart templates: literal ``image:`` lines.
+
+A chart's ``templates/`` are Go templates, not YAML, and are never parsed.
+But a line whose value is written out, not rendered, is deployed exactly as
+written, so it is a reference: the line is ``image: <value>``, optionally a
+list item (``- image: …``), the value plain, ``"double"`` or ``'single'``
+quoted, optionally followed by a ``#`` comment, and *the line holds no*
+``{{``.  A line with a template expression anywhere is not a reference, not
+even a templated one (what it renders to is the values file's business,
+where ``helm-values`` finds it).  Lines inside a template comment
+(``{{/* … */}}`` over several lines) are skipped, and so is a quoted value
+with an escape (``\\``, ``''``), since its characters are not the
+reference's.  The span is the value's characters, so a fix replaces them.
+"""
+from __future__ import annotations
+
+import re
+
+from pinlint.model import LocatedRef
+from pinlint.sourcetext import SourceText
+
+KIND = "helm-template"
+
+_LINE = re.compile(
+    r"[ \t]*(?:-[ \t]+)?image[ \t]*:[ \t]+"
+    r"(?:\"(?P<dq>[^\"\\]+)\"|'(?P<sq>[^']+)'|(?P<plain>[^\s\"'#,\[\]{}&*!|>%@`][^\s#]*))"
+    r"[ \t]*(?:#.*)?\r?"
+)
+_COMMENT_OPEN = re.compile(r"\{\{-?\s*/\*")
+_COMMENT_CLOSE = re.compile(r"\*/\s*-?\}\}")
+
+
+def locate(path: str, source: SourceText) -> list[LocatedRef]:
+    refs: list[LocatedRef] = []
+    text = source.text
+    at = 0
+    line_no = 0
+    in_comment = False
+    while at < len(text):
+        nl = text.find("\n", at)
+        end = len(text) if nl == -1 else nl
+        line = text[at:end]
+        line_no += 1
+        start = at
+        at = end + 1
+        if "{{" in line or "*/" in line:
+            in_comment = _still_in_comment(line, in_comment)
+            continue
+        if in_comment or "image" not in line:
+            continue
+        m = _LINE.fullmatch(line)
+        if m is None:
+            continue
+        group = "dq" if m["dq"] is not None else "sq" if m["sq"] is not None else "plain"
+        value = m[group]
+        s, e = start + m.start(group), start + m.end(group)
+        refs.append(LocatedRef(path, KIND, value, source.span(s, e, line_no, m.start(group) + 1), True, False, (),
+                               "image"))
+    return refs
+
+
+def _still_in_comment(line: str, in_comment: bool) -> bool:
+    """Whether a template comment is open after ``line``."""
+    pos = 0
+    while True:
+        if in_comment:
+            m = _COMMENT_CLOSE.search(line, pos)
+            if m is None:
+                return True
+            in_comment, pos = False, m.end()
+        else:
+            m = _COMMENT_OPEN.search(line, pos)
+            if m is None:
+                return False
+            in_comment, pos = True, m.end()
