@@ -577,3 +577,14 @@ def test_plain_text_report_is_what_rich_prints_without_colour(monkeypatch: pytes
         for quiet in (False, True):
             plain = rendered(text.render, report, quiet=quiet, color=False)
             assert plain == _text_through_rich(report, monkeypatch, quiet=quiet)
+
+
+def test_json_report_is_exactly_the_standard_indented_encoding() -> None:
+    odd = located("ünï/漢字\t\x1b.yaml", "nginx:1\u00e9\"\\", 3, 9, start=40, object="Pod/\u2028x")
+    many = tuple(finding("PIN001", odd if i % 2 else APP, f"m{i} \u00e9\U0001f600") for i in range(5))
+    reports = [TYPICAL, make_report(), make_report(many, (odd, APP), ("PIN010", "PIN011"), fixed=3),
+               make_report(refs=(odd,)), make_report(findings=many[:1])]
+    for report in reports:
+        assert rendered(json_report.render, report) == json.dumps(json_report.document(report), indent=2) + "\n"
+    assert json_report._encode({"a": [1.5, {"b": []}, {}], "c": {"d": None}}, 0) == json.dumps(
+        {"a": [1.5, {"b": []}, {}], "c": {"d": None}}, indent=2)
