@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Offline lint benchmark (SPEC §9): pinlint vs checkov's image tag/digest checks.
+"""Offline lint benchmark : pinlint vs checkov's image tag/digest checks.
 
 1. Generates a deterministic tree of realistic manifests (``generate_tree.py``).
 2. Times ``python -m pinlint --offline --format json TREE`` end to end, each

@@ -1,4 +1,4 @@
-"""Registry verification benchmark (SPEC §9).
+"""Registry verification benchmark .
 
 500 unique ``name:tag@digest`` references, pushed to a real local
 ``docker-registry`` behind the test suite's loopback proxy adding 50 ms to
