@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Generate a deterministic GitOps monorepo of realistic manifests for benchmarks.
 
-The tree covers every format of SPEC §2: Kubernetes multi-document YAML (all
+The tree covers every format of the README ("Where references are found"): Kubernetes multi-document YAML (all
 workload kinds, ``List``, init/ephemeral containers, image-less Service and
 ConfigMap documents mixed in), Kustomize, Helm charts (``Chart.yaml``,
 ``values*.yaml`` with string and split ``image:`` maps, Go-template
@@ -12,7 +12,7 @@ Applications/ApplicationSets, Argo Workflows and Tekton.  References mix
 tag-only, tag+digest, digest-only, implicit latest, ``@git:REV`` placeholders
 and templated expressions.
 
-Every reference the generator writes is recorded with the position SPEC §2
+Every reference the generator writes is recorded with the position the README ("Where references are found")
 says it is reported at (``path``, 1-based ``line``/``column``, ``kind``, the
 assembled ``ref`` text, ``templated``), so a benchmark can check recall.
 

@@ -34,7 +34,7 @@ class RegistryConfig(NamedTuple):
     connect_timeout: float = 5.0
     read_timeout: float = 10.0
     budget: float = 120.0  # seconds for the whole run
-    connections_per_host: int = 16
+    connections_per_host: int = 32  # at most this many requests in flight to one registry host
     tag_cache_ttl: float = 60.0  # seconds; 0 disables the tag cache
     cache: bool = True  # digest facts on disk under $XDG_CACHE_HOME/pinlint
 

@@ -85,7 +85,9 @@ class _Walker:
             return "kubernetes"
         return kind
 
-    def file(self, apath: str, rel: str, explicit: bool = False) -> None:
+    def file(self, apath: str, rel: str, explicit: bool = False, link: bool | None = None) -> None:
+        """``link``: whether ``apath`` is a symlink, when the caller knows (a
+        walked directory entry says so without another ``lstat``)."""
         if self.exclude and self.exclude.match(rel):
             return
         kind = self._kind(rel)
@@ -94,7 +96,7 @@ class _Walker:
         # A named file may sit under a folder symlink (``ext/x.yaml`` with
         # ``ext -> ../elsewhere``): check where it really is, not only the
         # last component.  Walked files come from folders already checked.
-        if os.path.islink(apath) or explicit:
+        if explicit or (os.path.islink(apath) if link is None else link):
             problem = self._link_problem(apath)
             if problem:
                 self.problems.append(FileProblem("PIN901", rel, problem))
@@ -112,11 +114,14 @@ class _Walker:
             return "symlink leads out of the repository: not read"
         return None
 
-    def walk_dir(self, apath: str, rel: str) -> None:
-        stack = [(apath, rel)]
+    def walk_dir(self, apath: str, rel: str, real: str | None = None) -> None:
+        # Each folder's real path, for loop detection: the start's is asked of
+        # the file system once; a subfolder reached through a directory entry
+        # that is not a symlink is its parent's real path plus its name, so
+        # walking costs no lstat per path component of every folder.
+        stack = [(apath, rel, real or os.path.realpath(apath))]
         while stack:
-            dpath, drel = stack.pop()
-            real = os.path.realpath(dpath)
+            dpath, drel, real = stack.pop()
             if real in self.seen_dirs:
                 continue
             self.seen_dirs.add(real)
@@ -131,11 +136,11 @@ class _Walker:
                 erel = f"{drel}/{entry.name}" if drel else entry.name
                 if entry.is_dir(follow_symlinks=False):
                     if entry.name not in SKIP_DIRS and not (self.exclude and self.exclude.match(erel + "/")):
-                        stack.append((entry.path, erel))
+                        stack.append((entry.path, erel, os.path.join(real, entry.name)))
                 elif entry.is_symlink():
                     self._symlink(entry.path, erel)
                 else:
-                    self.file(entry.path, erel)
+                    self.file(entry.path, erel, link=False)
 
     def _symlink(self, apath: str, rel: str) -> None:
         if self.exclude and self.exclude.match(rel):
@@ -156,7 +161,7 @@ class _Walker:
                     FileProblem("PIN901", rel, "symlink loop (points at a folder that contains it): not read")
                 )
             else:
-                self.walk_dir(apath, rel)
+                self.walk_dir(apath, rel, target)
         else:
             self.file(apath, rel)
 

@@ -108,7 +108,7 @@ def parse(text: str) -> Parsed:
 def _parse_plain(text: str) -> ImageRef | Invalid:
     if not text:
         return Invalid(text, "empty reference")
-    if text != text.strip() or any(c.isspace() for c in text):
+    if text.split() != [text]:  # str.split and str.isspace agree on what whitespace is
         return Invalid(text, "reference contains whitespace")
     rest, digest = text, None
     if "@" in rest:

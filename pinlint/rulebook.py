@@ -29,7 +29,7 @@ class RuleDefinitionError(Exception):
 def load(rules_dir: str | None = None) -> tuple[RuleInfo, ...]:
     rules_dir = rules_dir or default_rules_dir()
     rules = []
-    yaml = YAML(typ="safe", pure=True)
+    yaml = YAML(typ="safe")  # libyaml when ruamel.yaml.clib is there: 5x faster start
     for name in sorted(os.listdir(rules_dir)):
         if not name.startswith("PIN") or not name.endswith(".yaml"):
             continue
@@ -63,7 +63,7 @@ def _info(data: dict[str, Any]) -> RuleInfo:
 def examples(rules_dir: str | None = None) -> dict[str, list[dict[str, Any]]]:
     """Rule id -> its documented examples (the tests run them)."""
     rules_dir = rules_dir or default_rules_dir()
-    yaml = YAML(typ="safe", pure=True)
+    yaml = YAML(typ="safe")  # libyaml when ruamel.yaml.clib is there: 5x faster start
     out = {}
     for name in sorted(os.listdir(rules_dir)):
         if name.startswith("PIN") and name.endswith(".yaml"):

@@ -8,11 +8,9 @@ parse becomes a PIN900/PIN901 problem for that file, never an exception.
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
 import os
 import stat
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
 from typing import NamedTuple
 
 from pinlint import crossfile, formats, suppressions
@@ -167,7 +165,12 @@ def scan(candidates: Sequence[Candidate], settings: ScanSettings, jobs: int) -> 
     """Scan every candidate, on ``jobs`` processes when there are enough files."""
     global _WORKER_SETTINGS, _WORKER_KEYWORDS
     keywords = formats.kubernetes_keywords(settings.locators)
-    if jobs <= 1 or len(candidates) < _PARALLEL_MIN_FILES or "fork" not in multiprocessing.get_all_start_methods():
+    if jobs <= 1 or len(candidates) < _PARALLEL_MIN_FILES:
+        return [scan_file(c, settings, keywords) for c in candidates]
+    import multiprocessing  # a pre-commit run of a few files never pays for these imports
+    from concurrent.futures import ProcessPoolExecutor
+
+    if "fork" not in multiprocessing.get_all_start_methods():
         return [scan_file(c, settings, keywords) for c in candidates]
     _WORKER_SETTINGS, _WORKER_KEYWORDS = settings, keywords
     chunks = [candidates[i : i + _CHUNK] for i in range(0, len(candidates), _CHUNK)]

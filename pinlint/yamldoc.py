@@ -359,8 +359,10 @@ def _compose(text: str, limits: Limits, budget: Budget) -> Iterator[Node | None]
                     if frame[4] is None:
                         frame[4] = []
                     frame[4].append(node)
+                elif key in parent:
+                    parent._set(key, node, key)  # a repeated key: remember the later key node
                 else:
-                    parent._set(key, node, key)
+                    parent[key] = node  # what _set does for a new key, without the call
         yield root
 
 

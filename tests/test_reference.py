@@ -98,3 +98,13 @@ def test_pinned_text_of_a_resolved_placeholder_writes_its_tag() -> None:
     ref = LocatedRef("a.yaml", "kubernetes", "ghcr.io/acme/app@git:main", Span(0, 25, 1, 1))
     assert pinned_text(ref, D, "tag-and-digest", tag="git-abc") == f"ghcr.io/acme/app:git-abc@{D}"
     assert pinned_text(LocatedRef("a", "kubernetes", "${X}", Span(0, 4, 1, 1)), D, "tag-and-digest") is None
+
+
+def test_whitespace_is_what_str_isspace_says_for_every_code_point() -> None:
+    from pinlint.reference import Invalid, parse
+
+    spaces = [c for c in map(chr, range(0x110000)) if c.isspace()]
+    assert all(("a" + c + "b").split() != ["a" + c + "b"] for c in spaces)
+    assert all(isinstance(parse(f"nginx:1{c}2"), Invalid) for c in spaces)
+    others = (c for c in map(chr, range(0x110000)) if not c.isspace())
+    assert all(("a" + c + "b").split() == ["a" + c + "b"] for c in others)

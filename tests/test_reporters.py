@@ -550,3 +550,41 @@ def test_markdown_escapes_untrusted_text() -> None:
     assert row == (
         "| `PIN003` pin003 (error) | `a.yaml:1` | `` x\\|y`z `` | bad \\<img src=x\\> \\| ping @\u200bgit next |"
     )
+
+
+def _text_through_rich(report: Report, monkeypatch: pytest.MonkeyPatch, **kw: Any) -> str:
+    """The text report as rich renders it without colour (what it was before
+    the plain writer): ``_Lines`` is made to use a colourless rich console."""
+    out = io.StringIO()
+    with monkeypatch.context() as m:
+        from rich.console import Console
+
+        m.setattr(text, "use_color", lambda _out, _color: True)
+        m.setattr(text, "make_console", lambda o, _color: Console(
+            file=o, force_terminal=False, no_color=True, color_system=None, width=10_000, soft_wrap=True,
+            highlight=False, markup=False, emoji=False))
+        text.render(report, out, **kw)
+    return out.getvalue()
+
+
+def test_plain_text_report_is_what_rich_prints_without_colour(monkeypatch: pytest.MonkeyPatch) -> None:
+    odd = located("odd\tdir/ünï 漢字.yaml", "nginx:1\t2", 3, 9, start=40, object="Pod/x\tcontainer 漢")
+    tabbed = finding("PIN001", odd, "tab\there, wide 漢字 and a \x1b[31m escape, emoji \U0001f600", fix="x\ty")
+    tabbed = tabbed._replace(source_line="\timage: nginx:1\t2  # 漢字")
+    changes = (Change("k8s/app.yaml", 12, 16, "PIN001", "nginx:1.25", f"nginx:1.25@{D2}"),)
+    reports = [TYPICAL, make_report(), make_report((tabbed,), (odd,), ("PIN010",), fixed=1, changes=changes)]
+    for report in reports:
+        for quiet in (False, True):
+            plain = rendered(text.render, report, quiet=quiet, color=False)
+            assert plain == _text_through_rich(report, monkeypatch, quiet=quiet)
+
+
+def test_json_report_is_exactly_the_standard_indented_encoding() -> None:
+    odd = located("ünï/漢字\t\x1b.yaml", "nginx:1\u00e9\"\\", 3, 9, start=40, object="Pod/\u2028x")
+    many = tuple(finding("PIN001", odd if i % 2 else APP, f"m{i} \u00e9\U0001f600") for i in range(5))
+    reports = [TYPICAL, make_report(), make_report(many, (odd, APP), ("PIN010", "PIN011"), fixed=3),
+               make_report(refs=(odd,)), make_report(findings=many[:1])]
+    for report in reports:
+        assert rendered(json_report.render, report) == json.dumps(json_report.document(report), indent=2) + "\n"
+    assert json_report._encode({"a": [1.5, {"b": []}, {}], "c": {"d": None}}, 0) == json.dumps(
+        {"a": [1.5, {"b": []}, {}], "c": {"d": None}}, indent=2)

@@ -10,6 +10,7 @@ image the repository builds itself (listed, never judged), a ref's
 from __future__ import annotations
 
 import json
+from json.encoder import encode_basestring_ascii  # the C function
 from typing import Any, TextIO
 
 from pinlint import reference
@@ -19,7 +20,45 @@ VERSION = 1
 
 
 def render(report: Report, out: TextIO, *, color: bool | None = None, quiet: bool = False) -> None:
-    out.write(json.dumps(document(report), indent=2) + "\n")
+    """What ``json.dumps(document(report), indent=2)`` prints, plus a newline,
+    written a finding and a reference at a time: the indenting encoder of the
+    standard library is pure Python (0.4 s for a 20,000-reference report) and
+    would also hold the whole text, then a copy of it, in memory."""
+    doc = document(report)
+    out.write("{")
+    for n, (key, value) in enumerate(doc.items()):
+        out.write(("," if n else "") + "\n  " + encode_basestring_ascii(key) + ": ")
+        if isinstance(value, list) and value:
+            out.write("[")
+            for i, item in enumerate(value):
+                out.write(("," if i else "") + "\n    " + _encode(item, 2))
+            out.write("\n  ]")
+        else:
+            out.write(_encode(value, 1))
+    out.write("\n}\n")
+
+
+def _encode(value: Any, level: int) -> str:
+    """``json.dumps(value, indent=2)`` for a value nested ``level`` deep."""
+    if isinstance(value, str):
+        return str(encode_basestring_ascii(value))
+    if value is True or value is False or value is None:
+        return "true" if value else ("false" if value is False else "null")
+    if isinstance(value, int):
+        return int.__repr__(value)
+    if isinstance(value, float):
+        return json.dumps(value)
+    inner = "\n" + "  " * (level + 1)
+    if isinstance(value, dict):
+        if not value:
+            return "{}"
+        items = (encode_basestring_ascii(str(k)) + ": " + _encode(v, level + 1) for k, v in value.items())
+        return "{" + inner + ("," + inner).join(items) + "\n" + "  " * level + "}"
+    if isinstance(value, (list, tuple)):
+        if not value:
+            return "[]"
+        return "[" + inner + ("," + inner).join(_encode(v, level + 1) for v in value) + "\n" + "  " * level + "]"
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
 def document(report: Report) -> dict[str, Any]:

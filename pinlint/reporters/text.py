@@ -2,29 +2,54 @@
 
 Colour only on a terminal (or when asked for); ``NO_COLOR`` turns it off.
 Off a terminal the console is wide and soft-wrapped so CI logs keep one
-finding per line.
+finding per line.  Without colour (CI logs, pre-commit hooks, pipes) lines are
+written directly, without rich: the same text, without paying for importing
+rich on every run; rich renders the coloured report only.
 """
 from __future__ import annotations
 
 import itertools
 import os
-from typing import TextIO
-
-from rich.console import Console
-from rich.text import Text
+from typing import TYPE_CHECKING, TextIO
 
 from pinlint import inert
 from pinlint.model import Change, Finding, Report
 from pinlint.reporters.common import counts_phrase, plural, scope_phrase, skipped_lines
 
+if TYPE_CHECKING:
+    from rich.console import Console
+
 _SEVERITY_STYLES = {"error": "bold red", "warning": "yellow"}
 _WIDE = 10_000
+
+Part = str | tuple[str, str]  # text, or (text, style)
+
+
+class _Lines:
+    """Where the report's lines go: each line is parts of text with a style."""
+
+    def __init__(self, out: TextIO, color: bool | None) -> None:
+        self.console: Console | None = make_console(out, color) if use_color(out, color) else None
+        self.out = out
+
+    def line(self, *parts: Part) -> None:
+        text = "".join(p if isinstance(p, str) else p[0] for p in parts)
+        if self.console is None and "\t" in text:
+            # rich expands tabs by terminal cells (a wide character is two):
+            # a tab, rare in a report, is left to rich so the text stays the same
+            self.console = make_console(self.out, False)
+        if self.console is not None:
+            from rich.text import Text
+
+            self.console.print(Text.assemble(*parts))
+            return
+        self.out.write(text + "\n")
 
 
 def render(report: Report, out: TextIO, *, color: bool | None = None, quiet: bool = False) -> None:
     """Each finding starts with ``path:line:col:``, then the object it sits in,
     the source line with a caret under the reference, and the fix."""
-    console = make_console(out, color)
+    console = _Lines(out, color)
     for path, findings in itertools.groupby(report.findings, key=lambda f: f.path):
         _print_file(console, path, list(findings))
     if report.changes:
@@ -42,6 +67,8 @@ def use_color(out: TextIO, color: bool | None) -> bool:
 
 
 def make_console(out: TextIO, color: bool | None) -> Console:
+    from rich.console import Console
+
     colored = use_color(out, color)
     terminal = _isatty(out)
     return Console(
@@ -64,7 +91,7 @@ def _isatty(out: TextIO) -> bool:
         return False
 
 
-def _print_file(console: Console, path: str, findings: list[Finding]) -> None:
+def _print_file(console: _Lines, path: str, findings: list[Finding]) -> None:
     for f in findings:
         _print_finding(console, f)
 
@@ -74,8 +101,8 @@ def location(f: Finding) -> str:
     return inert.text(f"{f.path}:{f.line}:{f.column}:")
 
 
-def _print_finding(console: Console, f: Finding) -> None:
-    console.print(Text.assemble(
+def _print_finding(console: _Lines, f: Finding) -> None:
+    console.line(
         (location(f), "bold"),
         " ",
         (f.severity, _SEVERITY_STYLES.get(f.severity, "")),
@@ -85,17 +112,17 @@ def _print_finding(console: Console, f: Finding) -> None:
         (f.name, "cyan"),
         "  ",
         inert.text(f.message),
-    ))
+    )
     gutter = " " * max(len(str(f.line)), 1)
     if f.object:
-        console.print(Text.assemble(f"{gutter} | ", ("in ", "dim"), inert.text(f.object)))
+        console.line(f"{gutter} | ", ("in ", "dim"), inert.text(f.object))
     if f.source_line:
         line = inert.text(f.source_line.expandtabs(1))
-        console.print(Text.assemble((f"{f.line} | ", "dim"), line))
-        console.print(Text.assemble((f"{gutter} | ", "dim"), " " * (f.column - 1), ("^" * _caret(f), "bold red")))
+        console.line((f"{f.line} | ", "dim"), line)
+        console.line((f"{gutter} | ", "dim"), " " * (f.column - 1), ("^" * _caret(f), "bold red"))
     if f.fix:
-        console.print(Text.assemble(f"{gutter} = ", ("fix: ", "dim"), (inert.text(f.fix), "green")))
-    console.print()
+        console.line(f"{gutter} = ", ("fix: ", "dim"), (inert.text(f.fix), "green"))
+    console.line()
 
 
 def _caret(f: Finding) -> int:
@@ -113,11 +140,10 @@ def _caret(f: Finding) -> int:
     return max(n, 1)
 
 
-def _print_changes(console: Console, changes: tuple[Change, ...]) -> None:
-    console.print(Text("fixed", style="bold underline"))
+def _print_changes(console: _Lines, changes: tuple[Change, ...]) -> None:
+    console.line(("fixed", "bold underline"))
     for change in changes:
-        console.print(
-            Text.assemble(
+        console.line(
                 "  ",
                 (inert.text(f"{change.path}:{change.line}:{change.column}"), "dim"),
                 "  ",
@@ -126,9 +152,8 @@ def _print_changes(console: Console, changes: tuple[Change, ...]) -> None:
                 inert.text(change.old),
                 " -> ",
                 (inert.text(change.new), "green"),
-            )
         )
-    console.print()
+    console.line()
 
 
 def _by_rule(report: Report) -> str:
@@ -152,12 +177,12 @@ def _extra(report: Report) -> str:
     return "".join(f"; {p}" for p in parts)
 
 
-def _print_summary(console: Console, report: Report) -> None:
+def _print_summary(console: _Lines, report: Report) -> None:
     summary = report.summary
     style = "bold red" if summary.errors else ("yellow" if summary.warnings else "bold green")
     headline = counts_phrase(summary) if summary.errors or summary.warnings else "no problems"
-    console.print(Text.assemble((headline, style), _by_rule(report), f" in {scope_phrase(summary)}", _extra(report)))
+    console.line((headline, style), _by_rule(report), f" in {scope_phrase(summary)}", _extra(report))
     if summary.fixed is not None:
-        console.print(f"fixed {plural(summary.fixed, 'reference')}")
+        console.line(f"fixed {plural(summary.fixed, 'reference')}")
     for line in skipped_lines(report):
-        console.print(Text(inert.text(line), style="dim"))
+        console.line((inert.text(line), "dim"))

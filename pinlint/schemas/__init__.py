@@ -1,28 +1,61 @@
-"""JSON Schemas shipped with pinlint (also for editors: point yaml-language-server at config.schema.json)."""
+"""JSON Schemas shipped with pinlint (also for editors: point yaml-language-server at config.schema.json).
+
+``problems`` first asks ``quick.valid`` whether the instance is certainly
+valid (a few microseconds, no import); only when it is not, or when it cannot
+tell, is jsonschema imported and run, so every reported message and key path
+comes from jsonschema and a valid ``.pinlint.yaml`` costs no JSON Schema
+engine at start-up.
+"""
 from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Iterator
-from importlib import resources
-from typing import Any
-
-import jsonschema
-from referencing import Registry, Resource
+import os
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any
 
 from pinlint import inert
+from pinlint.schemas import quick
+
+if TYPE_CHECKING:
+    import jsonschema
 
 NAMES = ("config", "locator", "rule", "report")
 
 
+_HERE = os.path.dirname(os.path.abspath(__file__))
+
+
 @functools.cache
 def load(name: str) -> dict[str, Any]:
-    schema: dict[str, Any] = json.loads(resources.files(__name__).joinpath(f"{name}.schema.json").read_text("utf-8"))
+    with open(os.path.join(_HERE, f"{name}.schema.json"), encoding="utf-8") as f:
+        schema: dict[str, Any] = json.load(f)
     return schema
+
+
+def _resolve(ref: str, root: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """The subschema ``ref`` names: ``#/$defs/x`` in ``root``, or another shipped
+    schema by file name or ``$id`` (with an optional ``#/...`` pointer)."""
+    doc_part, _, pointer = ref.partition("#")
+    doc: Any = root
+    if doc_part:
+        name = doc_part.rsplit("/", 1)[-1].removesuffix(".schema.json")
+        if name not in NAMES or doc_part not in (f"{name}.schema.json", load(name)["$id"]):
+            return None
+        doc = load(name)
+    for part in pointer.split("/")[1:] if pointer else ():
+        part = part.replace("~1", "/").replace("~0", "~")
+        if not isinstance(doc, Mapping) or part not in doc:
+            return None
+        doc = doc[part]
+    return doc if isinstance(doc, Mapping) else None
 
 
 @functools.cache
 def validator(name: str) -> jsonschema.Draft202012Validator:
+    import jsonschema
+    from referencing import Registry, Resource
+
     registry: Registry = Registry()
     for other in NAMES:
         schema = load(other)
@@ -61,6 +94,8 @@ def standalone(name: str) -> dict[str, Any]:
 
 def problems(name: str, instance: object) -> Iterator[str]:
     """Every violation as ``key.path: message``, most relevant first."""
+    if quick.valid(load(name), instance, _resolve) is True:
+        return
     errors = sorted(validator(name).iter_errors(instance), key=lambda e: (list(map(str, e.absolute_path)), e.message))
     for error in errors:
         yield f"{key_path(error.absolute_path)}: {_message(error)}"
@@ -88,6 +123,8 @@ def _message(error: jsonschema.ValidationError) -> str:
         extra = sorted(set(error.instance) - set(allowed))
         return f"unknown key {', '.join(inert.excerpt(k) for k in extra)} (allowed: {', '.join(allowed)})"
     if error.validator in ("oneOf", "anyOf") and error.context:
+        import jsonschema.exceptions
+
         error = jsonschema.exceptions.best_match(error.context)
     if error.validator == "type" and error.validator_value == "array" and isinstance(error.instance, str):
         return f"must be a list, not a string: write [{inert.excerpt(error.instance)}]"
