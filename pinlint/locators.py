@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any, NamedTuple
 
-from pinlint.formats.yamlrefs import parse_path
+from pinlint.formats.yamlrefs import parse_path, path_words, selector_values
 
 CONTAINER_LISTS = ("containers", "initContainers", "ephemeralContainers")
 
@@ -37,10 +37,19 @@ class Locator(NamedTuple):
 
     def keywords(self) -> set[str]:
         """Keys whose presence in a file's text means it may hold a reference."""
-        words = {p[-1].removesuffix("[]") for p in self.images}
+        words = {word for p in self.images if (word := _keyword(p))}
         if self.podspecs:
             words.add("image")
         return words
+
+
+def _keyword(path: tuple[str, ...]) -> str:
+    """One word that the text of a document matching ``path`` must hold: the
+    last selector value (``bundle`` of ``params[name=bundle]``), else the
+    last literal key."""
+    values = [w for text in path for w in selector_values(text)]
+    keys = path_words(path)
+    return values[-1] if values else keys[-1] if keys else ""
 
 
 @functools.cache

@@ -105,7 +105,7 @@ class Classifier:
 
 
 def kubernetes_keywords(locators: Sequence[Locator]) -> tuple[str, ...]:
-    words = {"image", "images"}
+    words = {"image", "images", "Image"}  # "Image": the scalar fallback's ``*Image`` keys
     for loc in locators:
         words |= loc.keywords()
     return tuple(sorted(words))

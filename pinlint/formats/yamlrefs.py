@@ -1,7 +1,10 @@
 """Turning YAML scalars into located references, shared by the YAML formats."""
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Iterator
+from typing import NamedTuple, TypeAlias
 
 from pinlint.model import LocatedRef, Span
 from pinlint.sourcetext import SourceText
@@ -50,43 +53,165 @@ def string_or_field(
     return scalar_ref(path, kind, source, node, where)
 
 
-def walk(node: object, path: tuple[str, ...]) -> Iterator[tuple[object, str]]:
-    """Follow a locator path: keys, ``*`` for any key, ``[]`` suffix for every
-    item of a sequence.  Yields (node, dotted path with indexes)."""
-    yield from _walk(node, path, 0, "")
+# A key path built without copying: (parent, step) links from the root
+# (None); a step is a key or an index.  Only what is yielded becomes text, so
+# deep documents with long keys cost one link per node, not a string each.
+Where: TypeAlias = "tuple[Where, str | int] | None"
+Memo = dict[tuple[int, str], list[tuple[object, Where]]]
 
 
-def _walk(node: object, path: tuple[str, ...], i: int, where: str) -> Iterator[tuple[object, str]]:
+def where_text(where: Where) -> str:
+    """``spec.templates[0].container`` for the links of that path."""
+    parts: list[str] = []
+    while where is not None:
+        where, step = where
+        parts.append(f"[{step}]" if isinstance(step, int) else f".{step}")
+    text = "".join(reversed(parts))
+    return text[1:] if text.startswith(".") else text
+
+
+def walk(node: object, path: tuple[str, ...], memo: Memo | None = None) -> Iterator[tuple[object, str]]:
+    """Follow a locator path (see ``parse_path``).  Yields (node, dotted path
+    with indexes).  ``memo`` keeps what ``**`` found below each node, for
+    several paths walked over one document."""
+    for found, where in _walk(node, path, 0, None, {} if memo is None else memo):
+        yield found, where_text(where)
+
+
+class _Step(NamedTuple):
+    key: str  # "" (the node itself), a key, "*" any key, "**" any depth
+    selectors: tuple[tuple[str, str] | None, ...]  # None: every item; (k, v): items whose k is v
+
+
+_SELECTOR = re.compile(r"\[([^\]=]*)(?:=([^\]]*))?\]")
+
+
+@functools.cache
+def _step(text: str) -> _Step:
+    bracket = text.find("[")
+    key, rest = (text, "") if bracket < 0 else (text[:bracket], text[bracket:])
+    selectors: list[tuple[str, str] | None] = []
+    for m in _SELECTOR.finditer(rest):
+        selectors.append((m[1], m[2]) if m[2] is not None else None)
+    return _Step(key, tuple(selectors))
+
+
+def _walk(node: object, path: tuple[str, ...], i: int, where: Where, memo: Memo) -> Iterator[tuple[object, Where]]:
     if i == len(path):
         yield node, where
         return
-    step = path[i]
-    items = step.endswith("[]")
-    key = step[:-2] if items else step
-    children: list[tuple[object, str]]
+    step = _step(path[i])
+    key = step.key
+    children: list[tuple[object, Where]]
+    if key == "**":
+        memo_key = (id(node), where_text(where))
+        below = memo.get(memo_key)
+        if below is None:
+            below = memo[memo_key] = list(descendants(node, where))
+        after = _step(path[i + 1]).key if i + 1 < len(path) else ""
+        for child, child_where in below:
+            if after in ("", "*", "**") or (isinstance(child, YMap) and after in child):
+                yield from _walk(child, path, i + 1, child_where, memo)
+        return
     if key:
         if not isinstance(node, YMap):
             return
         if key == "*":
-            children = [(v, f"{where}.{k}" if where else str(k)) for k, v in node.items()]
+            children = [(v, (where, str(k))) for k, v in node.items()]
         elif key in node:
-            children = [(node[key], f"{where}.{key}" if where else key)]
+            children = [(node[key], (where, key))]
         else:
             return
     else:
         children = [(node, where)]
+    for selector in step.selectors:
+        children = list(_select(children, selector))
     for child, child_where in children:
-        if items:
-            if isinstance(child, YSeq):
-                for n, item in enumerate(child):
-                    yield from _walk(item, path, i + 1, f"{child_where}[{n}]")
-        else:
-            yield from _walk(child, path, i + 1, child_where)
+        yield from _walk(child, path, i + 1, child_where, memo)
+
+
+def _select(
+    children: list[tuple[object, Where]], selector: tuple[str, str] | None
+) -> Iterator[tuple[object, Where]]:
+    """``[]``: every item of a sequence; ``[k=v]``: the items of a sequence
+    (or a mapping itself) whose ``k`` is the string ``v``."""
+    for child, where in children:
+        if isinstance(child, YSeq):
+            for n, item in enumerate(child):
+                if selector is None or _has(item, selector):
+                    yield item, (where, n)
+        elif selector is not None and _has(child, selector):
+            yield child, where
+
+
+def _has(node: object, selector: tuple[str, str]) -> bool:
+    if not isinstance(node, YMap):
+        return False
+    value = node.get(selector[0])
+    return isinstance(value, YStr) and str(value) == selector[1]
+
+
+def descendants(node: object, where: Where = None) -> Iterator[tuple[object, Where]]:
+    """``node`` and every mapping or sequence below it, each once, in
+    document order, without recursion (documents nest deeply)."""
+    seen: set[int] = set()
+    stack: list[tuple[object, Where]] = [(node, where)]
+    while stack:
+        current, at = stack.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current, at
+        below: list[tuple[object, Where]] = []
+        if isinstance(current, YMap):
+            below = [(v, (at, str(k))) for k, v in current.items() if isinstance(v, (YMap, YSeq))]
+        elif isinstance(current, YSeq):
+            below = [(v, (at, n)) for n, v in enumerate(current) if isinstance(v, (YMap, YSeq))]
+        stack.extend(reversed(below))
 
 
 def parse_path(text: str) -> tuple[str, ...]:
-    """``spec.templates[].container.image`` -> ("spec", "templates[]", "container", "image")."""
-    return tuple(part for part in text.split(".") if part)
+    """A locator path as its steps, split at the dots outside brackets:
+    ``spec.**.taskRef[resolver=bundles].params[name=bundle].value`` ->
+    ("spec", "**", "taskRef[resolver=bundles]", "params[name=bundle]", "value").
+
+    A step is a key (``*``: any key; ``**``: this node and every mapping or
+    sequence below it, at any depth) followed by selectors: ``[]`` every item
+    of a sequence (``[][]`` for a list of lists), ``[k=v]`` the items of a
+    sequence, or the mapping itself, whose key ``k`` holds the string ``v``."""
+    steps: list[str] = []
+    current, depth = "", 0
+    for ch in text:
+        if ch == "." and depth == 0:
+            if current:
+                steps.append(current)
+            current = ""
+            continue
+        depth += 1 if ch == "[" else -1 if ch == "]" else 0
+        current += ch
+    if current:
+        steps.append(current)
+    return tuple(steps)
+
+
+def selector_values(step: str) -> list[str]:
+    """The values of a step's ``[k=v]`` selectors."""
+    return [sel[1] for sel in _step(step).selectors if sel is not None and sel[1]]
+
+
+@functools.cache
+def path_words(path: tuple[str, ...]) -> tuple[str, ...]:
+    """The literal keys and selector values of a path: every one of them is
+    in the text of a document the path matches."""
+    words: list[str] = []
+    for text in path:
+        step = _step(text)
+        if step.key not in ("", "*", "**"):
+            words.append(step.key)
+        for selector in step.selectors:
+            if selector is not None:
+                words.extend(w for w in selector if w)
+    return tuple(words)
 
 
 def get_str(node: object, key: str) -> YStr | None:
