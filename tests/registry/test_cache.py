@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import os
 import subprocess
@@ -90,3 +91,44 @@ def test_cached_manifest_that_does_not_match_its_digest_is_not_trusted(proxy, re
     assert [h.rule for h in run_check([text], cfg)] == ["PIN013"]
     assert proxy.count("/manifests/2.0", "GET") == 1  # the index, hashed: the forged one is not used
     assert proxy.count(f"/manifests/{amd}", "GET") == 1  # its forged entry is not proof either
+
+
+def test_proven_facts_are_written_in_one_batch_when_flushed(tmp_path):
+    from pinlint.registry.cache import DiskCache
+
+    cache = DiskCache(str(tmp_path / "c"))
+    digest = "sha256:" + hashlib.sha256(b"m").hexdigest()
+    cache.put_content("manifest", f"r/a@{digest}", b"m", "application/x")
+    cache.put_tag("r/a:1", digest, "application/x")
+    assert _entries(tmp_path / "c" / "registry" / "v1" / "manifest") == []  # nothing written yet
+    assert cache.get_content("manifest", f"r/a@{digest}", digest) == (b"m", "application/x")
+    cache.flush()
+    files = _entries(tmp_path / "c")
+    assert len(files) == 2 and not [f for f in files if f.name.startswith(".")]
+    assert all(f.stat().st_mode & 0o777 == 0o600 for f in files)
+    fresh = DiskCache(str(tmp_path / "c"))
+    assert fresh.get_content("manifest", f"r/a@{digest}", digest) == (b"m", "application/x")
+    assert fresh.get_tag("r/a:1", 60) == (digest, "application/x")
+
+
+def test_a_flush_never_writes_through_a_symlink_out_of_the_cache(tmp_path):
+    from pinlint.registry.cache import DiskCache
+
+    cache = DiskCache(str(tmp_path / "c"))
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    digest = "sha256:" + hashlib.sha256(b"m").hexdigest()
+    key = f"r/a@{digest}"
+    shard = Path(cache._path("manifest", key)).parent
+    shard.parent.mkdir(parents=True)
+    shard.symlink_to(outside)  # the entry's folder leaves the cache
+    cache.put_content("manifest", key, b"m", "")
+    tag_path = Path(cache._path("tag", "r/a:1"))
+    tag_path.parent.mkdir(parents=True)
+    victim = outside / "victim"
+    victim.write_text("keep")
+    tag_path.symlink_to(victim)  # the entry itself is a link out of the cache
+    cache.put_tag("r/a:1", digest, "")
+    cache.flush()
+    assert sorted(p.name for p in outside.iterdir()) == ["victim"] and victim.read_text() == "keep"
+    assert not tag_path.is_symlink() and json.loads(tag_path.read_text())["digest"] == digest
