@@ -137,8 +137,9 @@ class DiskCache:
 
     def _load(self, shard: str) -> tuple[dict[tuple[str, str], Entry], list[str]]:
         """(entries by (kind, key), the pack files read) of one shard; a pack
-        that does not parse is removed (packs are whole once they have their
-        name, so it can only be damaged), an entry of the wrong shape skipped."""
+        that is not a JSON object is removed (packs are whole once they have
+        their name, so it can only be damaged), one of another format is left
+        alone, an entry of the wrong shape is skipped."""
         folder = self._pack_folder(shard)
         try:
             names = sorted(n for n in os.listdir(folder) if n.endswith(".json") and not n.startswith("."))
@@ -155,11 +156,13 @@ class DiskCache:
                 continue  # gone meanwhile (merged by another process), or unreadable
             except ValueError:
                 doc = None
-            entries = doc.get("entries") if isinstance(doc, dict) and doc.get("pack") == _PACK else None
-            if not isinstance(entries, list):
+            if not isinstance(doc, dict):  # damaged: removed
                 with contextlib.suppress(OSError):
                     os.unlink(path)
                 continue
+            entries = doc.get("entries") if doc.get("pack") == _PACK else None
+            if not isinstance(entries, list):
+                continue  # another format (a later version's?): left alone
             read.append(path)
             for entry in entries:
                 if not isinstance(entry, dict):
