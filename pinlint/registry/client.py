@@ -204,10 +204,14 @@ class HostClient:
         self.auth = RegistryAuth(endpoint.host, self._fetch, credentials, self._may_send_secret)
         self._api: bool | None = None
         self._api_lock = threading.Lock()
+        self._urls: dict[str, RepositoryURLs] = {}
 
     # urls ------------------------------------------------------------------
     def urls(self, repository: str) -> RepositoryURLs:
-        return RepositoryURLs(self.endpoint.scheme, self.endpoint.host, repository)
+        urls = self._urls.get(repository)
+        if urls is None:  # oras parses the name each time: once per repository is enough
+            urls = self._urls[repository] = RepositoryURLs(self.endpoint.scheme, self.endpoint.host, repository)
+        return urls
 
     def manifest_url(self, repository: str, reference: str) -> str:
         return self.urls(repository).manifest(reference)

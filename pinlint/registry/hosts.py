@@ -132,10 +132,17 @@ class HostPolicy:
         for registry, mirror in settings.mirrors:
             self._mirrors[registry.lower()] = _strip_scheme(mirror)
         self._verdicts: dict[tuple[str, bool], str | None] = {}
+        self._endpoints: dict[str, Endpoint] = {}
         self._lock = threading.Lock()
 
     # -- where look-ups go -------------------------------------------------
     def endpoint(self, registry: str) -> Endpoint:
+        known = self._endpoints.get(registry)
+        if known is None:  # the settings do not change during a run
+            known = self._endpoints[registry] = self._endpoint(registry)
+        return known
+
+    def _endpoint(self, registry: str) -> Endpoint:
         registry = registry.lower()
         if registry in self._mirrors:
             host, scheme = self._mirrors[registry]

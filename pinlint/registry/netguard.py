@@ -230,11 +230,32 @@ class GuardedSession(requests.Session):
         adapter = GuardedAdapter(policy, pool_connections=32, pool_maxsize=pool_size)
         self.mount("http://", adapter)
         self.mount("https://", adapter)
+        # the environment's proxies and CA bundle for an origin, looked up once
+        # (requests reads and parses the proxy variables on every request)
+        self._environment: dict[tuple[str, str, object, object, object], dict[str, Any]] = {}
 
     def request(self, method: str, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
         if kwargs.get("timeout") is None:
             kwargs["timeout"] = self.timeout
         return super().request(method, url, *args, **kwargs)
+
+    def merge_environment_settings(
+        self, url: str, proxies: Any, stream: Any, verify: Any, cert: Any
+    ) -> dict[str, Any]:
+        """``requests``' own answer, remembered per origin: which proxy applies
+        (``*_PROXY``, ``NO_PROXY``) depends only on the scheme, host and port."""
+        if proxies:
+            return super().merge_environment_settings(url, proxies, stream, verify, cert)
+        parts = urlsplit(url)
+        try:
+            key = (parts.scheme, parts.netloc, stream, verify, cert)
+            known = self._environment.get(key)
+        except TypeError:  # an unhashable setting: ask requests
+            return super().merge_environment_settings(url, proxies, stream, verify, cert)
+        if known is None:
+            known = super().merge_environment_settings(url, proxies, stream, verify, cert)
+            self._environment[key] = known
+        return dict(known, proxies=dict(known["proxies"]))
 
     def rebuild_auth(self, prepared_request: requests.PreparedRequest, response: requests.Response) -> None:
         # Credentials belong to the origin they were meant for: any change of

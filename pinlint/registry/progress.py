@@ -6,15 +6,19 @@ import contextlib
 import threading
 from collections.abc import Callable, Iterator
 
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
 
 @contextlib.contextmanager
 def progress_bar(enabled: bool, total: int, description: str) -> Iterator[Callable[[], None]]:
-    """Yields ``advance()``; a no-op when disabled or stderr is not a terminal."""
+    """Yields ``advance()``; a no-op when disabled or stderr is not a terminal
+    (rich is imported only when a bar may be drawn)."""
+    if not enabled or total == 0:
+        yield lambda: None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     console = Console(stderr=True)
-    if not enabled or total == 0 or not console.is_terminal:
+    if not console.is_terminal:
         yield lambda: None
         return
     lock = threading.Lock()

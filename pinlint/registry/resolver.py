@@ -99,7 +99,12 @@ class Resolver:
         return cls(from_config(config))
 
     def close(self) -> None:
-        self.session.close()
+        """Write what the run proved to the on-disk cache; close connections."""
+        try:
+            if self.cache is not None:
+                self.cache.flush()
+        finally:
+            self.session.close()
 
     def __enter__(self) -> Resolver:
         return self

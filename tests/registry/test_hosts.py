@@ -139,3 +139,23 @@ def test_hosts_of_unpinned_references_are_judged_without_dns():
     assert verdicts["internal.example"] is None
     assert "non-public address 10.0.0.1" in verdicts["pinned.example"]
     assert "non-public address" in verdicts["10.0.0.9"]
+
+
+def test_environment_proxies_are_still_honoured_per_origin(monkeypatch):
+    import requests
+
+    from pinlint.registry.netguard import GuardedSession
+
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
+    monkeypatch.setenv("NO_PROXY", "direct.example")
+    session = GuardedSession(HostPolicy(Settings()), connect_timeout=1, read_timeout=1, pool_size=1)
+    plain = requests.Session()
+    for url in ("https://ghcr.io/v2/a/manifests/1", "https://ghcr.io/v2/b/manifests/2",
+                "https://direct.example/v2/a/manifests/1", "http://ghcr.io/v2/"):
+        for _ in range(2):  # asked, then remembered
+            got = session.merge_environment_settings(url, {}, True, None, None)
+            assert got == plain.merge_environment_settings(url, {}, True, None, None)
+    got = session.merge_environment_settings("https://ghcr.io/v2/", {}, True, None, None)
+    got["proxies"]["https"] = "changed"  # a caller's copy, not the remembered answer
+    assert session.merge_environment_settings("https://ghcr.io/v2/", {}, True, None, None)["proxies"][
+        "https"] == "http://proxy.example:3128"

@@ -44,8 +44,12 @@ def _run(tmp_path: Path, images: list[str], host: str, *args: str):
 
 
 def _cache_entries(isolated_env: Path, kind: str) -> list[dict]:
-    root = isolated_env / "cache" / "pinlint" / "registry" / "v1" / kind
-    return [json.loads(p.read_text()) for p in root.rglob("*.json")] if root.exists() else []
+    """Every cached entry of ``kind``: in packs, and in the one-file-per-entry layout of earlier versions."""
+    root = isolated_env / "cache" / "pinlint" / "registry" / "v1"
+    entries = [json.loads(p.read_text()) for p in (root / kind).rglob("*.json")] if (root / kind).exists() else []
+    for pack in (root / "packs").rglob("*.json") if (root / "packs").exists() else ():
+        entries += [e for e in json.loads(pack.read_text())["entries"] if e["kind"] == kind]
+    return entries
 
 
 def _assert_only_proven(isolated_env: Path) -> None:
