@@ -97,7 +97,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--version", action="version", version=f"pinlint {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    _lint_arguments(sub.add_parser("lint", help="lint files and folders (the default command)"))
+    lint = sub.add_parser("lint", help="lint files and folders (the default command)")
+    _lint_arguments(lint)
+    # `pinlint --help` is where a newcomer looks first: show what lint takes, not just the commands
+    usage = [line.strip() for line in lint.format_usage().removeprefix("usage: ").splitlines() if line.strip()]
+    p.epilog = "lint options (`pinlint lint --help` explains each):\n  " + "\n      ".join(usage)
+    p.formatter_class = argparse.RawDescriptionHelpFormatter
     rules = sub.add_parser("rules", help="list every rule")
     rules.add_argument("--format", choices=("text", "json", "markdown"), default="text")
     explain = sub.add_parser("explain", help="one rule's documentation")

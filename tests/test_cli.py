@@ -314,3 +314,24 @@ def test_rule_examples(tmp_path: Path, rule: str, example: dict) -> None:
         opts = engine.Options(paths=(str(repo),), offline=True, select=select, today=datetime.date(2026, 1, 1))
         fired = [f.rule for f in engine.run(opts).report.findings]
         assert (rule in fired) is (label == "bad"), (label, fired)
+
+
+def test_top_level_help_lists_every_lint_option(capsys: pytest.CaptureFixture[str]) -> None:
+    """`pinlint --help` is where a newcomer looks first: it names every command and every lint flag."""
+    with pytest.raises(SystemExit) as exc:
+        cli.main(["--help"])
+    assert exc.value.code == 0
+    out = capsys.readouterr().out
+    for command in cli.SUBCOMMANDS:
+        assert f"\n    {command} " in out, command
+    lint = cli.build_parser()._subparsers._group_actions[0].choices["lint"]  # type: ignore[union-attr]
+    flags = [o for action in lint._actions for o in action.option_strings if o.startswith("--")]
+    assert len(flags) > 10
+    for flag in flags:
+        assert flag in out, flag
+
+
+def test_a_command_after_an_option_gets_a_hint(tmp_path: Path) -> None:
+    proc = run_cli("--offline", "refs", cwd=tmp_path)
+    assert proc.returncode == 2
+    assert "refs: no such file or folder (a command comes first: `pinlint refs …`" in proc.stderr
