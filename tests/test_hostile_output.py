@@ -93,3 +93,15 @@ def test_a_hash_inside_a_quoted_scalar_is_not_a_suppression(tmp_path: Path) -> N
     proc = run_cli("--offline", "--format", "json", str(repo))
     found = sorted((f["path"], f["ref"]) for f in json.loads(proc.stdout)["findings"])
     assert found == [("Dockerfile", "alpine:3"), ("pod.yaml", "nginx:1"), ("pod.yaml", "nginx:3")]
+
+
+def test_the_inventory_cannot_forge_a_workflow_command_or_reach_the_terminal(tmp_path: Path) -> None:
+    """``pinlint refs`` (text) prints the reference and path escaped, like every lint report."""
+    evil = "x:1\\n::error file=README.md,line=1::forged\\n\\e[2K\\u2028"
+    repo = make_repo(tmp_path / "r", {"compose.yaml": f'services:\n  a:\n    image: "{evil}"\n'})
+    proc = run_cli("refs", "--offline", str(repo))
+    assert proc.returncode == 0, proc.stderr
+    assert "\x1b" not in proc.stdout and "\u2028" not in proc.stdout
+    assert [line for line in proc.stdout.splitlines() if line.startswith("::")] == []
+    [line] = proc.stdout.splitlines()
+    assert line.startswith("compose.yaml:3:12\tcompose\tx:1\\x0a::error")

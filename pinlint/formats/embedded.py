@@ -51,7 +51,19 @@ _SCRIPT_KEYS = frozenset(("script", "args", "command", "source", "run"))
 _MAX_DEPTH = 64  # how deep a block scalar is searched for in a document
 # ``kubectl … apply|create|replace … -f -`` with a heredoc on the same line
 # (``kubectl apply -f - <<EOF`` or ``cat <<EOF | kubectl apply -f -``).
-_KUBECTL = re.compile(r"\bkubectl\b.*\b(?:apply|create|replace)\b.*(?:-f\s*-|--filename[=\s]+-)(?![\w-])")
+# Three linear searches, each from where the last matched, instead of one
+# pattern with two ``.*``: that one backtracks in cubic time on a line that
+# repeats ``kubectl apply`` without ``-f -`` (an attacker's line in a script).
+_KUBECTL_WORD = re.compile(r"\bkubectl\b")
+_KUBECTL_VERB = re.compile(r"\b(?:apply|create|replace)\b")
+_STDIN_FILE = re.compile(r"(?:-f\s*-|--filename[=\s]+-)(?![\w-])")
+
+
+def _pipes_to_kubectl(line: str) -> bool:
+    """``kubectl … apply|create|replace … -f -`` somewhere on ``line``, in linear time."""
+    word = _KUBECTL_WORD.search(line)
+    verb = _KUBECTL_VERB.search(line, word.end()) if word else None
+    return verb is not None and _STDIN_FILE.search(line, verb.end()) is not None
 _HEREDOC = re.compile(r"<<(-?)[ \t]*(?:'(\w+)'|\"(\w+)\"|\\?(\w+))")
 
 
@@ -165,7 +177,7 @@ def heredocs(block: EmbeddedText) -> Iterator[EmbeddedText]:
         line = text[start:end]
         i += 1
         match = _HEREDOC.search(line) if "<<" in line else None
-        if match is None or not _KUBECTL.search(line):
+        if match is None or not _pipes_to_kubectl(line):
             continue
         strip_tabs = match[1] == "-"
         word = match[2] or match[3] or match[4]

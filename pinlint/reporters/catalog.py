@@ -6,6 +6,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any, TextIO
 
+from pinlint import inert
 from pinlint.model import LocatedRef, RuleInfo
 
 _FIX_SHORT = {"yes": "fix", "refresh": "fix --refresh", "no": ""}
@@ -94,5 +95,7 @@ def inventory(refs: Sequence[LocatedRef], out: TextIO) -> None:
     """One line per reference: ``path:line:col<TAB>kind<TAB>ref[<TAB>state]``."""
     for ref in refs:
         state = "built" if ref.built else "templated" if ref.templated else ("pinned" if ref.pinned else "")
-        line = f"{ref.path}:{ref.span.line}:{ref.span.column}\t{ref.kind}\t{ref.text}"
+        # path and text are the repository's (attacker-written): escaped, so that no control character,
+        # newline or line separator reaches a terminal or forges a workflow command on a line of its own
+        line = f"{inert.text(ref.path)}:{ref.span.line}:{ref.span.column}\t{ref.kind}\t{inert.text(ref.text)}"
         out.write(f"{line}\t{state}\n" if state else f"{line}\n")
