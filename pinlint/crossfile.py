@@ -35,6 +35,8 @@ from pinlint.sourcetext import DecodeError, SourceText
 from pinlint.tree import Tree
 from pinlint.yamldoc import Limits, YamlError, YMap, YStr, is_null, iter_documents
 
+# An appVersion is a version string; a longer one is not used (as if absent).
+MAX_APP_VERSION = 128
 # A Chart.yaml is a few KB; one larger than this is not read for its appVersion.
 MAX_CHART_BYTES = 256 * 1024
 
@@ -104,9 +106,9 @@ def _app_version(tree: Tree, chart: str, limits: Limits) -> str | None:
     docs = _load(tree, posixpath.join(chart, "Chart.yaml"), MAX_CHART_BYTES, limits, b"appVersion")
     doc = docs[0] if docs else None
     value = doc.get("appVersion") if isinstance(doc, YMap) else None
-    if isinstance(value, YStr) and not is_null(value) and value.strip():
+    if isinstance(value, YStr) and not is_null(value) and 0 < len(value.strip()) <= MAX_APP_VERSION:
         return str(value).strip()
-    return None
+    return None  # absent, empty, or too long to be a version (it would be copied into every reference)
 
 
 def _aliases(tree: Tree, relpath: str, max_size: int, limits: Limits) -> set[str]:

@@ -194,6 +194,9 @@ def run(opts: Options) -> Run:
     return Run(root, cfg, rules, report, tuple(scanned), diff)
 
 
+MAX_SOURCE_LINE = 1000  # characters of a source line shown under a finding; a longer line is not shown
+
+
 def _with_source_lines(findings: list[Finding], tree: Tree, max_size: int) -> list[Finding]:
     """Each finding with the text of its line, each file read once."""
     lines: dict[str, list[str]] = {}
@@ -208,7 +211,8 @@ def _with_source_lines(findings: list[Finding], tree: Tree, max_size: int) -> li
             lines[f.path] = text.split("\n")
         file_lines = lines[f.path]
         line = file_lines[f.line - 1].rstrip("\r") if 0 < f.line <= len(file_lines) else ""
-        out.append(f._replace(source_line=line))
+        # a one-line file of thousands of references would be echoed once per finding: no excerpt then
+        out.append(f._replace(source_line=line if len(line) <= MAX_SOURCE_LINE else ""))
     return out
 
 

@@ -221,3 +221,47 @@ def test_exclude_glob_does_not_hang(tmp_path: Path) -> None:
     run = run_cli(repo)
     assert rules_at(run, f"apps/{LONG_NAME}")  # not excluded: it does not end in b
     assert_good_pod_reported(run)
+
+
+# -- labels, key paths, appVersion and source lines copied into every finding ----
+
+
+def test_a_huge_name_or_key_is_not_copied_into_every_finding(tmp_path: Path) -> None:
+    """A 1 MB Pod name (or custom-resource key) over 1,000 containers once cost 2 GB and a 1 GB
+    report: labels and key paths are cut at 253 characters, so the report stays small."""
+    name = "n" * 1_000_000
+    pod = f"apiVersion: v1\nkind: Pod\nmetadata:\n  name: {name}\nspec:\n  containers:\n" + "".join(
+        f"  - name: c{i}\n    image: a:1\n" for i in range(1000))
+    key = "k" * 1_000_000
+    cr = f"apiVersion: acme.io/v1\nkind: Batch\nmetadata: {{name: b}}\nspec:\n  ? {key}\n  :\n" + "".join(
+        f"    - image: a:{i}\n" for i in range(1000))
+    repo = make_repo(tmp_path / "r", {"pod.yaml": pod, "cr.yaml": cr})
+    run = run_cli(repo)
+    assert_bounded(run)
+    assert len(rules_at(run, "pod.yaml")) == 1000 and len(rules_at(run, "cr.yaml")) == 1000
+    assert max(len(json.dumps(f)) for f in run.report["findings"]) < 2000
+    assert any(f.get("object", "").startswith("Pod/nnnn") and f["object"].endswith("\u2026 container c7")
+               for f in run.report["findings"])
+
+
+def test_a_huge_app_version_is_not_used(tmp_path: Path) -> None:
+    """A 250 KB appVersion (under the Chart.yaml cap) would be copied into every empty-tag image."""
+    values = "".join(f"img{i}:\n  repository: acme/app{i}\n  tag: \"\"\n" for i in range(500))
+    repo = make_repo(tmp_path / "r", {"chart/Chart.yaml": f"name: c\nversion: 1.0.0\nappVersion: {'9' * 250_000}\n",
+                                      "chart/values.yaml": values})
+    run = run_cli(repo)
+    assert_bounded(run)
+    refs = [r for r in run.report["refs"] if r["path"] == "chart/values.yaml"]
+    assert len(refs) == 500 and all(":" not in r["ref"] and "tag_from" not in r for r in refs)
+
+
+def test_a_one_line_file_of_thousands_of_references_is_not_echoed_per_finding(tmp_path: Path) -> None:
+    line = "apiVersion: v1\nkind: Pod\nmetadata: {name: w}\nspec: {containers: [" + ", ".join(
+        f"{{name: c{i}, image: 'a:1'}}" for i in range(5000)) + "]}\n"
+    repo = make_repo(tmp_path / "r", {"wide.yaml": line})
+    proc = subprocess.run([sys.executable, "-m", "pinlint", "--offline", "--no-progress", str(repo)],
+                          env={**os.environ, "PYTHONPATH": str(CHECKOUT)}, capture_output=True, text=True,
+                          timeout=TIMEOUT)
+    assert proc.returncode == 1
+    assert proc.stdout.count("PIN001") == 5000
+    assert len(proc.stdout) < 5000 * 400  # without the 200 KB line under each of them

@@ -17,6 +17,7 @@ from pinlint.formats.yamlrefs import (
     path_words,
     scalar_ref,
     scalar_span,
+    short,
     walk,
     where_text,
 )
@@ -110,7 +111,7 @@ def locate_document(
 def _label(doc: YMap, kind: str) -> str:
     meta = doc.get("metadata")
     name = meta.get("name") if isinstance(meta, YMap) else None
-    return f"{kind}/{name}" if isinstance(name, str) else str(kind)
+    return f"{short(kind)}/{short(name)}" if isinstance(name, str) else short(str(kind))
 
 
 def _apply(

@@ -60,12 +60,23 @@ Where: TypeAlias = "tuple[Where, str | int] | None"
 Memo = dict[tuple[int, str], list[tuple[object, Where]]]
 
 
+# A name or key longer than Kubernetes allows any name to be (253) is cut in
+# labels and key paths: they are copied into every reference and message of
+# the object, so a 1 MB name would cost a megabyte per reference.
+MAX_LABEL = 253
+
+
+def short(text: str, limit: int = MAX_LABEL) -> str:
+    """``text``, or its first ``limit - 1`` characters and an ellipsis."""
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
+
+
 def where_text(where: Where) -> str:
     """``spec.templates[0].container`` for the links of that path."""
     parts: list[str] = []
     while where is not None:
         where, step = where
-        parts.append(f"[{step}]" if isinstance(step, int) else f".{step}")
+        parts.append(f"[{step}]" if isinstance(step, int) else f".{short(step)}")
     text = "".join(reversed(parts))
     return text[1:] if text.startswith(".") else text
 
