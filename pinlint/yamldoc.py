@@ -171,6 +171,11 @@ class YamlError(Exception):
         self.column = column
 
 
+class LimitError(YamlError):
+    """The text went past a limit (alias expansion, nesting): hostile, not merely
+    not YAML, so a caller that skips what does not parse must not skip this."""
+
+
 _SCALAR = ev.ScalarEvent
 _ALIAS = ev.AliasEvent
 _MAP_START = ev.MappingStartEvent
@@ -300,7 +305,7 @@ def _compose(text: str, limits: Limits, budget: Budget) -> Iterator[Node | None]
                 budget.aliases += size
                 if budget.aliases > max_alias:
                     m = event.start_mark
-                    raise YamlError(
+                    raise LimitError(
                         f"alias expansion past {max_alias:,} nodes in this file "
                         "(limits.max-alias-nodes; a YAML alias bomb?)",
                         m.line + 1,
@@ -309,7 +314,7 @@ def _compose(text: str, limits: Limits, budget: Budget) -> Iterator[Node | None]
             elif cls is _MAP_START or cls is _SEQ_START:
                 if len(stack) >= max_depth:
                     m = event.start_mark
-                    raise YamlError(f"nesting deeper than {max_depth:,} levels", m.line + 1, m.column + 1)
+                    raise LimitError(f"nesting deeper than {max_depth:,} levels", m.line + 1, m.column + 1)
                 sm = event.start_mark
                 if cls is _MAP_START:
                     container = YMap()

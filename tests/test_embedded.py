@@ -197,7 +197,9 @@ def test_embedding_is_followed_one_level_deep() -> None:
 
 def test_embedded_blocks_spend_the_files_alias_budget() -> None:
     """Each patch expands 40 nodes through an alias; with a limit of 100 the
-    third is skipped quietly (no PIN900), the first two are read."""
+    third goes past the file's budget. Skipping it would hide its image, so the
+    file is PIN900 at that patch's first line (a text that merely does not
+    parse is still skipped quietly)."""
     patch = (
         "  - patch: |\n"
         "      apiVersion: v1\n      kind: Pod\n      metadata:\n"
@@ -208,8 +210,13 @@ def test_embedded_blocks_spend_the_files_alias_budget() -> None:
     text = "patches:\n" + "".join(patch.replace("{{", "{").replace("}}", "}").replace("{n}", str(n))
                                   for n in range(3))
     settings = SETTINGS._replace(limits=Limits(max_alias_nodes=100))
-    refs = scan(text, "kustomize", settings=settings)[1]
-    assert [r.text for r in refs] == ["img0:1", "img1:1"]
+    scanned = scan_bytes(Candidate("k.yaml", "/nonexistent/k.yaml", "kustomize"), text.encode(), settings, KEYWORDS)
+    [problem] = scanned.problems
+    assert problem.rule == "PIN900" and (problem.line, problem.column) == (17, 7)  # the third patch
+    assert problem.message.startswith("alias expansion past 100 nodes") and "embedded" in problem.message
+    assert scanned.refs == ()
+    two = "patches:\n" + "".join(patch.replace("{{", "{").replace("}}", "}").replace("{n}", str(n)) for n in range(2))
+    assert [r.text for r in scan(two, "kustomize", settings=settings)[1]] == ["img0:1", "img1:1"]
 
 
 # --------------------------------------------------------------------------- Argo Workflows
@@ -440,8 +447,8 @@ def test_heredoc_in_container_args() -> None:
 def test_thousands_of_embedded_alias_bombs_cost_one_file_budget(tmp_path: Path) -> None:
     """3,000 inline patches, each expanding 9,300 nodes through aliases (each
     under the 10,000 limit on its own) into a document the PodSpec fallback
-    walks: the file's one budget is spent by the first, the rest are skipped
-    quietly, and the run stays bounded."""
+    walks: the file's one budget is spent by the first, the second makes the
+    file PIN900 (nothing hidden), and the run stays bounded."""
     bomb = (
         "  - patch: |\n"
         "      apiVersion: acme.io/v1\n      kind: Thing\n      spec:\n"
@@ -458,9 +465,8 @@ def test_thousands_of_embedded_alias_bombs_cost_one_file_budget(tmp_path: Path) 
     run = run_cli(repo)
     assert_bounded(run)
     assert_good_pod_reported(run)
-    assert not rules_at(run, "overlay/kustomization.yaml") or {
-        r for r, _, _ in rules_at(run, "overlay/kustomization.yaml")} == {"PIN001"}
-    assert [r["ref"] for r in run.report["refs"] if r["path"] == "overlay/kustomization.yaml"] == ["thing:1"]
+    [(rule, line, message)] = rules_at(run, "overlay/kustomization.yaml")
+    assert rule == "PIN900" and line == 12 and "alias expansion past 10,000 nodes" in message, message
 
 
 # --------------------------------------------------------------------------- the mapping itself

@@ -24,7 +24,8 @@ inside lines and non-ASCII text kept), and is used only after checking that
 it reads as the parser's value of the scalar; anything else (folded ``>``
 or quoted strings, whose characters are not the value's, a block that does
 not check out) is skipped, as is an embedded text that does not parse: no
-PIN900 for an embedded block.  A heredoc body is a range of lines of its
+PIN900 for an embedded block, unless it goes past a limit (``LimitError``:
+the file's alias budget, nesting), which is the file's PIN900.  A heredoc body is a range of lines of its
 script (for ``<<-`` without its leading tabs, as the shell strips them),
 mapped the same way.
 
@@ -45,7 +46,7 @@ from pinlint.formats.yamlrefs import walk
 from pinlint.locators import Locator
 from pinlint.model import LocatedRef, Span
 from pinlint.sourcetext import SourceText
-from pinlint.yamldoc import Budget, Limits, YamlError, YMap, YSeq, YStr, is_null, iter_documents
+from pinlint.yamldoc import Budget, LimitError, Limits, YamlError, YMap, YSeq, YStr, is_null, iter_documents
 
 _SCRIPT_KEYS = frozenset(("script", "args", "command", "source", "run"))
 _MAX_DEPTH = 64  # how deep a block scalar is searched for in a document
@@ -199,10 +200,15 @@ def heredocs(block: EmbeddedText) -> Iterator[EmbeddedText]:
 
 
 def _parse(text: EmbeddedText, limits: Limits, budget: Budget) -> list[object] | None:
-    """The documents of an embedded text; None when it is not YAML or
-    spends the file's alias budget (skipped quietly)."""
+    """The documents of an embedded text; None when it is not YAML (skipped
+    quietly).  Past a limit (the file's alias budget, nesting) it is the
+    file's PIN900, at the embedded text's first line: skipping it would hide
+    whatever references it holds."""
     try:
         return [doc for doc in iter_documents(text.text, limits, budget) if not is_null(doc)]
+    except LimitError as exc:
+        at = text.span(0, 0)
+        raise LimitError(f"{exc.message}, in the YAML embedded here", at.line, at.column) from None
     except YamlError:
         return None
 
