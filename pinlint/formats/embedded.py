@@ -42,7 +42,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import NamedTuple
 
 from pinlint.formats import helm_values, kubernetes, objects
-from pinlint.formats.yamlrefs import walk
+from pinlint.formats.yamlrefs import Where, walk, where_text
 from pinlint.locators import Locator
 from pinlint.model import LocatedRef, Span
 from pinlint.sourcetext import SourceText
@@ -329,8 +329,11 @@ def locate(
 
 def _find(doc: YMap, want: Callable[[YMap], bool]) -> Iterator[tuple[object, str]]:
     """Every mapping below ``doc`` (within a bounded depth) for which ``want(m)``
-    is true, with its key path, in document order."""
-    stack: list[tuple[object, str, int]] = [(doc, "", 0)]
+    is true, with its key path, in document order.  Paths are kept as links
+    (``yamlrefs.Where``) and become text only for what is yielded, and only
+    collections are stacked: a deep document with long keys costs a link per
+    node, not a string per child."""
+    stack: list[tuple[object, Where, int]] = [(doc, None, 0)]
     seen: set[int] = set()
     while stack:
         node, where, depth = stack.pop()
@@ -339,13 +342,15 @@ def _find(doc: YMap, want: Callable[[YMap], bool]) -> Iterator[tuple[object, str
         seen.add(id(node))
         if isinstance(node, YMap):
             if want(node):
-                yield node, where
-            children = [(v, f"{where}.{k}" if where else str(k)) for k, v in node.items()]
+                yield node, where_text(where)
+            children: list[tuple[object, Where, int]] = [
+                (v, (where, str(k)), depth + 1) for k, v in node.items() if isinstance(v, (YMap, YSeq))]
         elif isinstance(node, YSeq):
-            children = [(v, f"{where}[{n}]") for n, v in enumerate(node)]
+            children = [(v, (where, n), depth + 1) for n, v in enumerate(node) if isinstance(v, (YMap, YSeq))]
         else:
             continue
-        stack.extend((v, w, depth + 1) for v, w in reversed(children) if isinstance(v, (YMap, YSeq)))
+        children.reverse()
+        stack.extend(children)
 
 
 def _scripts(doc: YMap) -> Iterator[tuple[YStr, str]]:
