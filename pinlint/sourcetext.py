@@ -34,13 +34,25 @@ def decode(data: bytes) -> tuple[str, int]:
 class SourceText:
     """Decoded text of one file with offset bookkeeping."""
 
-    __slots__ = ("text", "bom", "_line_starts", "_ascii")
+    __slots__ = ("text", "bom", "_line_starts", "_ascii", "_odd_breaks")
 
     def __init__(self, text: str, bom: int = 0) -> None:
         self.text = text
         self.bom = bom
         self._line_starts: list[int] | None = None
         self._ascii = text.isascii()
+        self._odd_breaks: bool | None = None
+
+    def parser_lines_agree(self) -> bool:
+        """Whether a YAML parser's line numbers are this text's: libyaml also
+        breaks lines at a lone CR, NEL (U+0085) and U+2028/U+2029, which an
+        editor (and ``position``) does not count.  When it does not agree, the
+        parser's line/column are not used."""
+        if self._odd_breaks is None:
+            text = self.text
+            self._odd_breaks = (text.count("\r") != text.count("\r\n")) or (
+                not self._ascii and ("\x85" in text or "\u2028" in text or "\u2029" in text))
+        return not self._odd_breaks
 
     @classmethod
     def from_bytes(cls, data: bytes) -> SourceText:

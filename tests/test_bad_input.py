@@ -28,6 +28,8 @@ from typing import NamedTuple
 
 import pytest
 
+from tests.helpers import make_repo, run_json
+
 CHECKOUT = Path(__file__).resolve().parents[1]
 TIMEOUT = 120  # a hang fails instead of blocking; not a performance assertion
 
@@ -427,3 +429,24 @@ def test_yaml_errors_say_what_is_wrong_where_it_starts(
     (finding,) = pinlint(repo).report["findings"]
     assert (finding["rule"], finding["line"], finding["column"]) == ("PIN900", line + 2, column), finding
     assert says in finding["message"], finding["message"]
+
+
+@pytest.mark.parametrize("odd", ["\u2028", "\u2029", "\x85", "\r"], ids=["LS", "PS", "NEL", "lone-CR"])
+@pytest.mark.parametrize("name, text", [
+    ("pod.yaml", "# a{odd}\napiVersion: v1\nkind: Pod\nmetadata: {{name: 'a{odd}b'}}\nspec:\n  containers:\n"
+                 "  - name: a\n    image: nginx:1.27\n  - name: b\n    image: \"redis:7\"\n"),
+    ("compose.yaml", "# x{odd}\nservices:\n  db: {{image: 'postgres:16', labels: ['a{odd}b']}}\n"
+                     "  web:\n    image: nginx:1\n"),
+    ("kustomization.yaml", "# {odd}\nimages:\n  - name: nginx\n    newTag: '1.27'\n"),
+])
+def test_line_numbers_count_only_newlines(tmp_path: Path, odd: str, name: str, text: str) -> None:
+    """libyaml also breaks lines at a lone CR, NEL and U+2028/U+2029; an editor and a GitHub annotation
+    do not, so every reference is reported at the line and column its bytes are on."""
+    repo = make_repo(tmp_path / "r", {name: text.format(odd=odd)})
+    _, report, _ = run_json("--offline", str(repo))
+    data = (repo / name).read_bytes()
+    assert report["refs"]
+    for ref in report["refs"]:
+        lines = data.decode().split("\n")
+        line = lines[ref["line"] - 1]
+        assert line[ref["column"] - 1:].startswith(ref["ref"].split(":")[0]), (ref, line)
