@@ -524,3 +524,20 @@ def test_a_line_repeating_kubectl_apply_without_stdin_costs_linear_time(tmp_path
     run = run_cli(repo)
     assert run.code == 1 and run.seconds < 20, run.stderr
     assert [r for r, _, _ in rules_at(run, ".github/workflows/ci.yml")] == ["PIN001"]
+
+
+@pytest.mark.parametrize("odd", ["\x85", "\u2028", "\u2029"], ids=["NEL", "LS", "PS"])
+def test_a_patch_with_yaml_line_breaks_other_than_newline_is_read_not_hidden(odd: str) -> None:
+    """NEL, U+2028 and U+2029 end a line for YAML: a patch holding one at the end of a line (once a way
+    to make pinlint drop the whole patch, image and all) is read, at the reference's exact bytes."""
+    text = ("patches:\n  - patch: |\n      apiVersion: apps/v1\n      kind: Deployment\n"
+            f"      metadata: {{name: web}} # c{odd}\n      spec:\n        template:\n          spec:\n"
+            "            containers:\n              - name: app\n                image: evil/backdoor:latest\n")
+    data, refs = scan(text, "kustomize", relpath="kustomization.yaml")
+    assert [(r.text, r.span.line, r.span.column) for r in refs] == [("evil/backdoor:latest", 11, 24)]
+
+
+def test_an_empty_patch_in_a_crlf_file_is_still_skipped_quietly() -> None:
+    text = "patches:\r\n  - patch: |\r\n\r\n  - patch: |\r\n      apiVersion: v1\r\n      kind: Pod\r\n" \
+           "      spec: {containers: [{name: a, image: 'nginx:1'}]}\r\n"
+    assert [r.text for r in scan(text, "kustomize", relpath="kustomization.yaml")[1]] == ["nginx:1"]

@@ -163,9 +163,27 @@ def literal_block(source: SourceText, node: YStr) -> EmbeddedText | None:
         spaces = len(line) - len(line.lstrip(" "))
         pieces.append((start + min(indent, spaces), end))
     inner = _embed(source, pieces)
-    if inner.text.replace("\r\n", "\n").rstrip(" \n") != value.rstrip(" \n"):
+    # YAML 1.1 (libyaml) reads a lone CR and NEL as line breaks and normalizes them to LF in the value
+    # (U+2028 and U+2029 break lines too but stay in the value): one character each in the file and in
+    # the value, so the mapping stays exact
+    if _NORMALIZED_BREAKS.sub("\n", inner.text.replace("\r\n", "\n")).rstrip(" \n") != value.rstrip(" \n"):
         return None
     return inner
+
+
+_NORMALIZED_BREAKS = re.compile("[\r\x85]")
+_ODD_BREAKS = re.compile("\r(?!\n)|[\x85\u2028\u2029]")  # a CRLF file's line ends are not odd
+
+
+def _unmappable(source: SourceText, node: object) -> None:
+    """A literal block that should be read but cannot be mapped byte-exactly
+    because of line breaks other than ``\\n`` is the file's PIN900: skipping it
+    would hide what it holds."""
+    if (isinstance(node, YStr) and node.style == "|" and node.strip()
+            and _ODD_BREAKS.search(source.text, node.start, node.end)):
+        at = source.span(node.start, node.start)
+        raise LimitError("a literal block with a line break other than \\n (a lone CR, NEL, U+2028 or U+2029) "
+                         "that pinlint cannot read exactly; use plain newlines", at.line, at.column)
 
 
 def heredocs(block: EmbeddedText) -> Iterator[EmbeddedText]:
@@ -271,6 +289,8 @@ def locate(
 
     def manifest(node: object, where: str) -> None:
         block = literal_block(source, node) if isinstance(node, YStr) else None
+        if block is None:
+            _unmappable(source, node)
         docs = _parse(block, limits, budget) if block is not None else None
         if block is not None and docs:
             desc = f"{label} {where}".strip()
@@ -282,6 +302,8 @@ def locate(
             refs.extend(_helm_refs(path, source, (node,), where, desc))
             return
         block = literal_block(source, node) if isinstance(node, YStr) else None
+        if block is None:
+            _unmappable(source, node)
         docs = _parse(block, limits, budget) if block is not None else None
         if block is not None and docs:
             refs.extend(_helm_refs(path, block, docs, where, desc))
@@ -318,6 +340,8 @@ def locate(
         for node, where in _scripts(doc):
             block = literal_block(source, node)
             if block is None:
+                if "kubectl" in node:
+                    _unmappable(source, node)
                 continue
             for n, body in enumerate(heredocs(block)):
                 docs = _parse(body, limits, budget)
