@@ -172,6 +172,10 @@ def _lint(args: argparse.Namespace) -> int:
         _usage_exit("pinlint", "--fix needs the registry to look digests up; it cannot run with --offline")
     if args.policy_from_head and not args.base:
         _usage_exit("pinlint", "--policy-from-head needs --base")
+    misplaced = next((p for p in args.paths if p in SUBCOMMANDS and not os.path.lexists(p)), None)
+    if misplaced is not None:  # `pinlint --offline refs`: lint was implied, the command read as a path
+        raise PinlintError(f"{misplaced}: no such file or folder (a command comes first: "
+                           f"`pinlint {misplaced} …`, then its options)")
     if args.policy_from_head:
         sys.stderr.write(f"pinlint: --policy-from-head: the policy comes from the working tree (HEAD), "
                          f"not from {args.base}; the change under review can weaken its own gate\n")

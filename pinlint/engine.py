@@ -134,10 +134,7 @@ class Run(NamedTuple):
 def run(opts: Options) -> Run:
     missing = [p for p in opts.paths if not os.path.lexists(p)]
     if missing:  # a typo in a CI job must not go green
-        hint = ""
-        if missing[0] in ("lint", "rules", "explain", "refs", "schema"):
-            hint = f" (a command comes first: `pinlint {missing[0]} …`, then its options)"
-        raise ConfigError(f"{missing[0]}: no such file or folder{hint}")
+        raise ConfigError(f"{missing[0]}: no such file or folder")
     start = opts.paths[0] if opts.paths else os.getcwd()
     root = find_root(start)
     repo, change = _open_change(root, opts.base) if opts.base else (None, None)

@@ -33,12 +33,16 @@ def explain(rule: RuleInfo, examples: Sequence[Mapping[str, Any]], out: TextIO) 
             out.write(f"\nExample\n{_indent(example['story'].strip())}\n")
         if example.get("config"):
             out.write(f"\nWith this .pinlint.yaml:\n{_indent(example['config'].rstrip(), wrap=False)}\n")
-        args = " ".join(example.get("args") or ())
-        for label in ("bad", "good"):
-            if example.get(label):
-                title = "Flagged" if label == "bad" else "Passes"
-                run = f", pinlint {args}" if args else ""
-                out.write(f"\n{title} ({example['path']}{run}):\n{_indent(example[label].rstrip(), wrap=False)}\n")
+        for title, args, text in _cases(example):
+            run = f", pinlint {args}" if args else ""
+            out.write(f"\n{title} ({example['path']}{run}):\n{_indent(text.rstrip(), wrap=False)}\n")
+
+
+def _cases(example: Mapping[str, Any]) -> list[tuple[str, str, str]]:
+    """``(title, pinlint arguments, file text)`` of an example's flagged and passing files."""
+    args = " ".join(example.get("args") or ())
+    return [("Flagged" if label == "bad" else "Passes", args, example[label])
+            for label in ("bad", "good") if example.get(label)]
 
 
 def rules_markdown(rules: Sequence[RuleInfo], examples: Mapping[str, Sequence[Mapping[str, Any]]], out: TextIO) -> None:
@@ -60,13 +64,10 @@ def rules_markdown(rules: Sequence[RuleInfo], examples: Mapping[str, Sequence[Ma
                 out.write(f"\n{example['story'].strip()}\n")
             if example.get("config"):
                 out.write(f"\nWith this `.pinlint.yaml`:\n\n{_fenced(example['config'], 'yaml')}")
-            args = " ".join(example.get("args") or ())
-            for label in ("bad", "good"):
-                if example.get(label):
-                    title = "Flagged" if label == "bad" else "Passes"
-                    run = f", `pinlint {args}`" if args else ""
-                    lang = "dockerfile" if "Dockerfile" in example["path"] else "yaml"
-                    out.write(f"\n{title} (`{example['path']}`{run}):\n\n{_fenced(example[label], lang)}")
+            lang = "dockerfile" if "Dockerfile" in example["path"] else "yaml"
+            for title, args, text in _cases(example):
+                run = f", `pinlint {args}`" if args else ""
+                out.write(f"\n{title} (`{example['path']}`{run}):\n\n{_fenced(text, lang)}")
 
 
 def _fenced(text: str, lang: str) -> str:
