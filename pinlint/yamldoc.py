@@ -21,6 +21,7 @@ of ``{}`` costs a pointer per item.
 """
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple, TypeAlias, TypeVar, cast, final
 
@@ -176,16 +177,6 @@ class LimitError(YamlError):
     not YAML, so a caller that skips what does not parse must not skip this."""
 
 
-_SCALAR = ev.ScalarEvent
-_ALIAS = ev.AliasEvent
-_MAP_START = ev.MappingStartEvent
-_MAP_END = ev.MappingEndEvent
-_SEQ_START = ev.SequenceStartEvent
-_SEQ_END = ev.SequenceEndEvent
-_DOC_END = ev.DocumentEndEvent
-_STREAM_END = ev.StreamEndEvent
-
-
 DEFAULT_LIMITS = Limits()
 
 
@@ -234,141 +225,293 @@ def iter_documents(
         raise YamlError(f"invalid YAML: {str(exc).splitlines()[0]}") from None
 
 
-def _event_source(text: str) -> Callable[[], Any]:
-    """A function returning the next parser event of ``text``.  Without the C
-    extension, ruamel.yaml's pure-Python parser gives the same events and marks
-    (character offsets), and composition below enforces the same limits."""
-    get: Callable[[], Any] = (
+# libyaml's events reach Python through ruamel.yaml.clib, whose parser makes
+# each one by calling a class of ``ruamel.yaml.events`` that it looks up, at
+# call time, among its module's globals.  Those classes are general (three
+# levels of ``__init__`` and comment bookkeeping each), and making them was a
+# third of the time a large tree took.  So while a document is composed,
+# those globals name the builders below instead, and the parser's events
+# arrive ready to use: a scalar as its finished ``YStr``, a collection start
+# as the empty ``YMap``/``YSeq``, a collection end as the offset where it ends
+# (an int).  The real classes are put back before a document is handed over,
+# and when composing fails, so no other code meets the builders: ruamel.yaml's
+# own loaders compose in C without events, and pinlint composes in one thread
+# per process.  When the C extension is missing, or makes its events some
+# other way (``_c_builders`` checks once), ruamel.yaml's events are converted
+# into the same shapes, so composition is the same code either way.
+
+
+class _Anchored(NamedTuple):
+    """A node start that names an anchor (``&name``)."""
+
+    anchor: str
+    node: YStr | YMap | YSeq
+
+
+class _Alias(NamedTuple):
+    anchor: str
+    line: int  # 1-based
+    column: int
+
+
+class _Marker:
+    """A stream or document boundary."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+
+_STREAM_START: _Marker = _Marker("stream start")
+_STREAM_END: _Marker = _Marker("stream end")
+_DOC_START: _Marker = _Marker("document start")
+_DOC_END: _Marker = _Marker("document end")
+
+_Event: TypeAlias = "YStr | YMap | YSeq | int | _Anchored | _Alias | _Marker"
+
+
+def _scalar(anchor: str | None, tag: Any, implicit: Any, value: str, sm: Any, em: Any, style: Any) -> _Event:
+    node = YStr(value)
+    node._pos = (
+        _STYLE_CODE[style] | (sm.column + 1) << _COL | (sm.line + 1) << _LINE
+        | sm.index << _START | em.index << _END
+    )
+    return node if anchor is None else _Anchored(anchor, node)
+
+
+def _map_start(anchor: str | None, tag: Any, implicit: Any, sm: Any, em: Any, flow: Any) -> _Event:
+    node = YMap()
+    node._keys = None
+    # ``end`` is added when the collection ends
+    node._pos = (1 if flow else 0) | (sm.column + 1) << _COL | (sm.line + 1) << _LINE | sm.index << _START
+    return node if anchor is None else _Anchored(anchor, node)
+
+
+def _seq_start(anchor: str | None, tag: Any, implicit: Any, sm: Any, em: Any, flow: Any) -> _Event:
+    node = YSeq()
+    node._pos = (1 if flow else 0) | (sm.column + 1) << _COL | (sm.line + 1) << _LINE | sm.index << _START
+    return node if anchor is None else _Anchored(anchor, node)
+
+
+def _end(sm: Any, em: Any) -> int:
+    index: int = em.index
+    return index
+
+
+def _alias(anchor: str, sm: Any, em: Any) -> _Alias:
+    return _Alias(anchor, sm.line + 1, sm.column + 1)
+
+
+_BUILDERS: dict[str, Callable[..., Any]] = {
+    "StreamStartEvent": lambda *_: _STREAM_START,
+    "StreamEndEvent": lambda *_: _STREAM_END,
+    "DocumentStartEvent": lambda *_: _DOC_START,
+    "DocumentEndEvent": lambda *_: _DOC_END,
+    "ScalarEvent": _scalar,
+    "MappingStartEvent": _map_start,
+    "SequenceStartEvent": _seq_start,
+    "MappingEndEvent": _end,
+    "SequenceEndEvent": _end,
+    "AliasEvent": _alias,
+}
+
+
+def _convert(event: Any) -> _Event:
+    """A ruamel.yaml event as the builders above would have made it."""
+    cls = type(event)
+    if cls is ev.ScalarEvent:
+        return _scalar(event.anchor, None, None, event.value, event.start_mark, event.end_mark, event.style)
+    if cls is ev.MappingStartEvent or cls is ev.SequenceStartEvent:
+        start = _map_start if cls is ev.MappingStartEvent else _seq_start
+        return start(event.anchor, None, None, event.start_mark, event.end_mark, event.flow_style)
+    if cls is ev.MappingEndEvent or cls is ev.SequenceEndEvent:
+        return _end(event.start_mark, event.end_mark)
+    if cls is ev.AliasEvent:
+        return _alias(event.anchor, event.start_mark, event.end_mark)
+    if cls is ev.DocumentStartEvent:
+        return _DOC_START
+    if cls is ev.DocumentEndEvent:
+        return _DOC_END
+    return _STREAM_END if cls is ev.StreamEndEvent else _STREAM_START
+
+
+class _Builders:
+    """Swaps the builders into the C parser's globals and back (see above)."""
+
+    def __init__(self, module_globals: dict[str, Any]) -> None:
+        self.globals = module_globals
+        self.originals = {name: module_globals[name] for name in _BUILDERS}
+
+    def install(self) -> None:
+        self.globals.update(_BUILDERS)
+
+    def restore(self) -> None:
+        self.globals.update(self.originals)
+
+
+def _c_builders() -> _Builders | None:
+    """The swap for the C parser, if it makes its events the way the swap
+    relies on: by calling the classes its module globals name, with the
+    arguments the builders take.  Checked on a small stream that has every
+    kind of event."""
+    names = getattr(sys.modules.get(getattr(CParser, "__module__", "")), "__dict__", {})
+    if CParser is None or not all(name in names for name in _BUILDERS):
+        return None
+    swap = _Builders(names)
+    swap.install()
+    try:
+        get = CParser("a: &x [b]\nc: *x\n").get_event
+        events = [get() for _ in range(12)]
+    except Exception:  # noqa: BLE001 - any surprise means: do not swap
+        return None
+    finally:
+        swap.restore()
+    shapes = [type(e) for e in events]
+    expected = [_Marker, _Marker, YMap, YStr, _Anchored, YStr, int, YStr, _Alias, int, _Marker, _Marker]
+    works = shapes == expected and events[:2] == [_STREAM_START, _DOC_START] and events[-2:] == [_DOC_END, _STREAM_END]
+    return swap if works and events[3] == "a" and events[3].end == 1 and events[6] == 9 else None
+
+
+_SWAP: _Builders | None | bool = False  # False: not probed yet
+
+
+def _event_source(text: str) -> tuple[Callable[[], Any], _Builders | None]:
+    """A function returning the next event of ``text``, and the swap to
+    install around calling it (None: its events come converted)."""
+    global _SWAP
+    if _SWAP is False:
+        _SWAP = _c_builders()
+    swap = cast("_Builders | None", _SWAP)
+    if swap is not None:
+        return CParser(text).get_event, swap
+    raw: Callable[[], Any] = (
         CParser(text).get_event if CParser is not None else YAML(typ="safe", pure=True).parse(text).__next__
     )
-    return get
+    return (lambda: _convert(raw())), None
 
 
 def _compose(text: str, limits: Limits, budget: Budget) -> Iterator[Node | None]:
-    get = _event_source(text)
-    get()  # StreamStart
+    get, swap = _event_source(text)
+    while True:
+        if swap is not None:
+            swap.install()
+        try:
+            root = _compose_document(get, limits, budget)
+        finally:
+            if swap is not None:
+                swap.restore()
+        if root is _STREAM_END:
+            return
+        yield cast("Node | None", root)
+
+
+def _compose_document(get: Callable[[], Any], limits: Limits, budget: Budget) -> Node | None | _Marker:
+    """The next document of the stream (``_STREAM_END`` after the last)."""
+    first: object = get()
+    if first is _STREAM_START:
+        first = get()
+    if first is _STREAM_END:
+        return _STREAM_END
+    # first is _DOC_START
     max_depth = limits.max_depth
     max_alias = limits.max_alias_nodes
-    expanded = 0  # nodes reached again through aliases in this stream (anchor sizes); the limit is on `budget`
+    anchors: dict[str, Node] = {}
+    sizes: dict[int, int] = {}  # id(anchored node) -> the nodes it stands for
+    open_anchors: set[str] = set()
+    # one frame per open collection (a list, not an object: this is the hot path):
+    # [container: YMap | YSeq, pending key: YStr | None, anchor: str | None,
+    #  node count at start: int, merges: list[Node] | None]
+    stack: list[list[Any]] = []
+    node: Node
+    container: YMap | YSeq
+    parent: YMap | YSeq
+    key: YStr
+    root: Node | None = None
+    created = 0  # nodes built from events
+    expanded = 0  # nodes reached again through aliases (for anchor sizes; the limit is on `budget`)
     while True:
         event = get()
-        if type(event) is _STREAM_END:
-            return
-        # DocumentStart
-        anchors: dict[str, Node] = {}
-        sizes: dict[int, int] = {}
-        open_anchors: set[str] = set()
-        # stack entries (lists, not objects: one per container, on the hot path):
-        # [container: YMap | YSeq, pending key: YStr | None, anchor: str | None,
-        #  node count at start: int, merges: list[Node] | None]
-        stack: list[list[Any]] = []
-        node: Node
-        container: YMap | YSeq
-        parent: YMap | YSeq
-        key: YStr
-        root: Node | None = None
-        created = 0  # nodes built from events
-        while True:
-            event = get()
+        cls = type(event)
+        anchor = None
+        if cls is _Anchored:
+            anchor, event = event
             cls = type(event)
-            if cls is _DOC_END:
-                break
-            if cls is _SCALAR:
-                if (
-                    event.anchor is None and not event.style and event.value in _NULLS
-                    and stack and type(stack[-1][0]) is YSeq
-                ):
-                    stack[-1][0].append(_SHARED_NULLS[event.value])  # a null item holds no reference
-                    created += 1
+        if cls is YStr:
+            created += 1
+            node = event
+            if anchor is None:
+                if node._pos & 7 == 0 and node in _NULLS and stack and type(stack[-1][0]) is YSeq:
+                    stack[-1][0].append(_SHARED_NULLS[node])  # a null item holds no reference
                     continue
-                node = YStr(event.value)
-                sm = event.start_mark
-                node._pos = (
-                    _STYLE_CODE[event.style] | (sm.column + 1) << _COL | (sm.line + 1) << _LINE
-                    | sm.index << _START | event.end_mark.index << _END
-                )
-                created += 1
-                if event.anchor is not None:
-                    anchors[event.anchor] = node
-                    sizes[id(node)] = 1
-            elif cls is _ALIAS:
-                name = event.anchor
-                if name in open_anchors:
-                    m = event.start_mark
-                    raise YamlError(f"recursive alias *{name}", m.line + 1, m.column + 1)
-                if name not in anchors:
-                    m = event.start_mark
-                    raise YamlError(f"invalid YAML: unknown alias *{name}", m.line + 1, m.column + 1)
-                node = anchors[name]
-                size = sizes.get(id(node), 1)
-                expanded += size
-                budget.aliases += size
-                if budget.aliases > max_alias:
-                    m = event.start_mark
-                    raise LimitError(
-                        f"alias expansion past {max_alias:,} nodes in this file "
-                        "(limits.max-alias-nodes; a YAML alias bomb?)",
-                        m.line + 1,
-                        m.column + 1,
-                    )
-            elif cls is _MAP_START or cls is _SEQ_START:
-                if len(stack) >= max_depth:
-                    m = event.start_mark
-                    raise LimitError(f"nesting deeper than {max_depth:,} levels", m.line + 1, m.column + 1)
-                sm = event.start_mark
-                if cls is _MAP_START:
-                    container = YMap()
-                    container._keys = None
-                else:
-                    container = YSeq()
-                # ``end`` is added when the collection ends
-                container._pos = (
-                    (1 if event.flow_style else 0) | (sm.column + 1) << _COL | (sm.line + 1) << _LINE
-                    | sm.index << _START
-                )
-                created += 1
-                if event.anchor is not None:
-                    anchors[event.anchor] = container
-                    open_anchors.add(event.anchor)
-                stack.append([container, None, event.anchor, created + expanded, None])
-                continue
-            elif cls is _MAP_END or cls is _SEQ_END:
-                frame = stack.pop()
-                node = container = frame[0]
-                container._pos |= event.end_mark.index << _END
-                if frame[4] and type(container) is YMap:  # only mappings collect merges
-                    _apply_merges(container, frame[4])
-                if frame[2] is not None:
-                    open_anchors.discard(frame[2])
-                    sizes[id(node)] = created + expanded - frame[3] + 1
-                elif not container and stack and (type(stack[-1][0]) is YSeq or stack[-1][1] is not None):
-                    # An empty collection, as an item or a value, holds no
-                    # reference: share one node instead of keeping millions.
-                    node = _EMPTY_MAP if type(container) is YMap else _EMPTY_SEQ
             else:
-                continue
-            # attach `node` to its parent
-            if not stack:
-                root = node
-                continue
-            frame = stack[-1]
-            parent = frame[0]
-            if type(parent) is YSeq:
-                parent.append(node)
-            elif frame[1] is None:
-                frame[1] = node if isinstance(node, YStr) else _complex_key(node)
+                anchors[anchor] = node
+                sizes[id(node)] = 1
+        elif cls is int:  # a collection ends here
+            frame = stack.pop()
+            node = container = frame[0]
+            container._pos |= event << _END
+            if frame[4] and type(container) is YMap:  # only mappings collect merges
+                _apply_merges(container, frame[4])
+            if frame[2] is not None:
+                open_anchors.discard(frame[2])
+                sizes[id(node)] = created + expanded - frame[3] + 1
+            elif not container and stack and (type(stack[-1][0]) is YSeq or stack[-1][1] is not None):
+                # An empty collection, as an item or a value, holds no
+                # reference: share one node instead of keeping millions.
+                node = _EMPTY_MAP if type(container) is YMap else _EMPTY_SEQ
+        elif cls is YMap or cls is YSeq:
+            container = event
+            if len(stack) >= max_depth:
+                raise LimitError(f"nesting deeper than {max_depth:,} levels", container.line, container.col)
+            created += 1
+            if anchor is not None:
+                anchors[anchor] = container
+                open_anchors.add(anchor)
+            stack.append([container, None, anchor, created + expanded, None])
+            continue
+        elif cls is _Alias:
+            name = event.anchor
+            if name in open_anchors:
+                raise YamlError(f"recursive alias *{name}", event.line, event.column)
+            if name not in anchors:
+                raise YamlError(f"invalid YAML: unknown alias *{name}", event.line, event.column)
+            node = anchors[name]
+            size = sizes.get(id(node), 1)
+            expanded += size
+            budget.aliases += size
+            if budget.aliases > max_alias:
+                raise LimitError(
+                    f"alias expansion past {max_alias:,} nodes in this file "
+                    "(limits.max-alias-nodes; a YAML alias bomb?)",
+                    event.line,
+                    event.column,
+                )
+        elif event is _DOC_END:
+            return root
+        else:
+            continue
+        # attach `node` to its parent
+        if not stack:
+            root = node
+            continue
+        frame = stack[-1]
+        parent = frame[0]
+        if type(parent) is YSeq:
+            parent.append(node)
+        elif frame[1] is None:
+            frame[1] = node if isinstance(node, YStr) else _complex_key(node)
+        else:
+            key = frame[1]
+            frame[1] = None
+            if key == "<<" and key.style == "":
+                if frame[4] is None:
+                    frame[4] = []
+                frame[4].append(node)
+            elif key in parent:
+                parent._set(key, node, key)  # a repeated key: remember the later key node
             else:
-                key = frame[1]
-                frame[1] = None
-                if key == "<<" and key.style == "":
-                    if frame[4] is None:
-                        frame[4] = []
-                    frame[4].append(node)
-                elif key in parent:
-                    parent._set(key, node, key)  # a repeated key: remember the later key node
-                else:
-                    parent[key] = node  # what _set does for a new key, without the call
-        yield root
+                parent[key] = node  # what _set does for a new key, without the call
 
 
 def _shared(node: _T) -> _T:

@@ -65,3 +65,227 @@ def test_syntax_error_position() -> None:
         load_all("a: b\n- c\n")
     assert (err.value.line, err.value.column) == (2, 1)
     assert err.value.message.startswith("invalid YAML")
+
+
+# --------------------------------------------------------------------------- C and pure-Python composition
+#
+# With ruamel.yaml.clib, composition runs on builders swapped into the C
+# parser's module while a document is composed (see ``yamldoc``); without it,
+# ruamel.yaml's pure-Python events are converted into the same shapes.  Both
+# must give the same documents, positions included, and the swap must never
+# be left in place.
+
+import io  # noqa: E402
+import sys  # noqa: E402
+from collections.abc import Iterator  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import ruamel.yaml  # noqa: E402
+from hypothesis import assume, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+from ruamel.yaml import events as ruamel_events  # noqa: E402
+
+from pinlint import yamldoc  # noqa: E402
+
+REPO = Path(__file__).resolve().parent.parent
+EVENT_CLASSES = (
+    "StreamStartEvent", "StreamEndEvent", "DocumentStartEvent", "DocumentEndEvent", "ScalarEvent",
+    "MappingStartEvent", "SequenceStartEvent", "MappingEndEvent", "SequenceEndEvent", "AliasEvent",
+)
+
+
+def _dump(node: object, seen: dict[int, int] | None = None) -> object:
+    """Everything a locator can read of a node: values, positions, styles,
+    key nodes, and which nodes are the same object (aliases)."""
+    seen = {} if seen is None else seen
+    if node is None:
+        return None
+    assert isinstance(node, (YStr, YMap, YSeq))
+    pos = (node.start, node.end, node.line, node.col)
+    if isinstance(node, YStr):
+        return ("str", str(node), node.style, _where(str(node), node.style, pos))
+    if not node:  # empty collections share one node, with no position
+        return ("seq" if isinstance(node, YSeq) else "map", node.flow, None, [])
+    if id(node) in seen:
+        return ("same as", seen[id(node)])
+    seen[id(node)] = len(seen)
+    if isinstance(node, YSeq):
+        return ("seq", node.flow, pos, [_dump(item, seen) for item in node])
+    keys = node.keynodes
+    return ("map", node.flow, pos, [(_dump(keys[k], seen), _dump(v, seen)) for k, v in node.items()])
+
+
+def _where(value: str, style: str, pos: tuple[int, int, int, int]) -> tuple[int, int, int, int] | None:
+    """A scalar's position, as compared: a plain null item shares one node
+    with no position, and libyaml puts an empty plain value where its key's
+    line ends while ruamel.yaml's Python parser puts it at the next token."""
+    return None if style == "" and value in ("", "~", "null", "Null", "NULL") else pos
+
+
+def _ruamel_dump(node: object, seen: dict[int, int]) -> object:
+    """``_dump`` of a node composed by ruamel.yaml's own composer: an
+    independent reading of the same events."""
+    start, end = node.start_mark, node.end_mark  # type: ignore[attr-defined]
+    pos = (start.index, end.index, start.line + 1, start.column + 1)
+    value = node.value  # type: ignore[attr-defined]
+    if isinstance(node, ruamel.yaml.nodes.ScalarNode):
+        style = node.style or ""
+        return ("str", value, style, _where(value, style, pos))
+    flow = bool(node.flow_style)  # type: ignore[attr-defined]
+    name = "seq" if isinstance(node, ruamel.yaml.nodes.SequenceNode) else "map"
+    if not value:
+        return (name, flow, None, [])
+    if id(node) in seen:
+        return ("same as", seen[id(node)])
+    seen[id(node)] = len(seen)
+    if name == "seq":
+        return (name, flow, pos, [_ruamel_dump(item, seen) for item in value])
+    return (name, flow, pos, [(_ruamel_dump(k, seen), _ruamel_dump(v, seen)) for k, v in value])
+
+
+def _compose(text: str, pure: bool, limits: Limits = Limits()) -> object:
+    saved = yamldoc._SWAP, yamldoc.CParser
+    if pure:
+        yamldoc._SWAP, yamldoc.CParser = None, None
+    try:
+        return [_dump(doc) for doc in yamldoc.iter_documents(text, limits)]
+    except YamlError as exc:
+        return ("error", type(exc).__name__, exc.message, exc.line, exc.column)
+    finally:
+        yamldoc._SWAP, yamldoc.CParser = saved
+
+
+def _parser_globals() -> dict[str, object]:
+    return vars(sys.modules[yamldoc.CParser.__module__])
+
+
+def _assert_real_classes() -> None:
+    names = _parser_globals()
+    assert all(names[name] is getattr(ruamel_events, name) for name in EVENT_CLASSES)
+
+
+def test_the_c_parser_events_are_built_by_the_swap() -> None:
+    """The fast path is the one that runs: if a new ruamel.yaml.clib makes its
+    events differently, composition still works (converted events) but this
+    says that it got slower."""
+    assert yamldoc.CParser is not None
+    assert yamldoc._c_builders() is not None
+    _assert_real_classes()
+
+
+CRAFTED = [
+    "a: 1\n",
+    "- a\n- 'b'\n- \"c\"\n- |\n  lit\n- >\n  fold\n",
+    "k: &x {image: nginx, tag: '1'}\nj: *x\nl: [*x, *x]\n",
+    "base: &b {image: a, x: 1}\nsvc:\n  <<: [*b, {y: 2}]\n  x: 2\n",
+    "a: ~\n---\n---\nb: null\n...\n--- !t\nc: [~, null, '', {}, [], {a: []}]\n",
+    "? [complex, key]\n: value\nrepeat: 1\nrepeat: 2\n",
+    "crlf: yes\r\nflow: [a,\r\n  b]\r\n",
+    "üñí: çødé\nemoji: \"😀 x\"\n",
+    "a: &s scalar\nb: *s\nc: &e []\nd: *e\n",
+    "%YAML 1.1\n---\nx: !!str 1\n",
+    "",
+    "# only a comment\n",
+    "a: [1, *nope]\n",
+    "a: &a [1, *a]\n",
+    "a: b\n- c\n",
+    "a: \"unterminated\n",
+    "a: " + "[" * 1500 + "]" * 1500 + "\n",
+    _bomb(9),
+    _bomb(3),
+]
+
+
+@pytest.mark.parametrize("text", CRAFTED)
+def test_c_and_pure_python_composition_agree(text: str) -> None:
+    c_result = _compose(text, pure=False)
+    if c_result and c_result[0] == "error" and "invalid YAML" in str(c_result[2]):
+        # libyaml and ruamel.yaml's Python parser word syntax errors differently
+        pure = _compose(text, pure=True)
+        assert pure[0] == "error"
+    else:
+        assert c_result == _compose(text, pure=True)
+    _assert_real_classes()
+
+
+def _repository_yaml() -> Iterator[Path]:
+    for folder in ("examples", "rules", "tests"):
+        for path in sorted((REPO / folder).rglob("*")):
+            if path.suffix in (".yaml", ".yml") and path.is_file():
+                yield path
+
+
+def test_every_yaml_file_of_the_repository_composes_alike() -> None:
+    paths = list(_repository_yaml())
+    assert len(paths) > 30
+    for path in paths:
+        text = path.read_bytes().decode("utf-8", "replace")
+        c_result = _compose(text, pure=False)
+        if c_result and c_result[0] == "error":
+            continue  # a file the tests keep broken on purpose
+        assert c_result == _compose(text, pure=True), path
+
+
+# NEL, U+2028/9 and a lone CR are line breaks to libyaml and not to
+# ruamel.yaml's Python parser (``SourceText`` corrects the line numbers)
+_text = st.text(
+    st.characters(codec="utf-8", exclude_categories=("Cs",), exclude_characters="\x85\u2028\u2029\r"), max_size=8
+)
+_leaf = st.one_of(
+    _text,
+    st.sampled_from(["", "~", "null", "nginx:1.25", "yes", "1.10", "- x", "a: b", "#", "*x", "&a"]),
+)
+_data = st.recursive(
+    _leaf,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4),
+        st.dictionaries(_text, inner, max_size=4),
+    ),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(docs=st.lists(_data, min_size=1, max_size=3), flow=st.sampled_from([None, True, False]),
+       share=st.booleans())
+def test_generated_documents_compose_alike(docs: list[object], flow: bool | None, share: bool) -> None:
+    """Documents written by ruamel.yaml's emitter in every flow style, with
+    anchors and aliases where one object is used twice."""
+    if share:
+        docs = [{"first": d, "again": d, "list": [d, d]} for d in docs]
+    yaml = ruamel.yaml.YAML(typ="safe", pure=True)
+    yaml.default_flow_style = flow
+    yaml.allow_unicode = True
+    out = io.StringIO()
+    yaml.dump_all(docs, out)
+    text = out.getvalue()
+    c_result = _compose(text, pure=False)
+    # libyaml is stricter than ruamel.yaml's Python parser on some plain
+    # scalars in flow style ("[a:1]"): what neither composes is not compared
+    assume(not (c_result and c_result[0] == "error" and "invalid YAML" in str(c_result[2])))
+    assert c_result == _compose(text, pure=True)
+    # and as ruamel.yaml's own composer reads the same text (the
+    # documents have no merge keys and no repeated keys)
+    composed = ruamel.yaml.YAML(typ="safe", pure=True).compose_all(text)
+    assert c_result == [_ruamel_dump(doc, {}) for doc in composed]
+    _assert_real_classes()
+
+
+def test_the_real_event_classes_are_back_whatever_happens() -> None:
+    text = "a: [b]\n---\nc: d\n---\ne: f\n"
+    documents = yamldoc.iter_documents(text)
+    first = next(documents)  # a document handed over mid-stream
+    assert first == {"a": ["b"]}
+    _assert_real_classes()
+    # another stream composed meanwhile (embedded manifests are), then the first goes on
+    assert load_all("x: [y]\n") == [{"x": ["y"]}]
+    assert next(documents) == {"c": "d"}
+    documents.close()  # abandoned
+    _assert_real_classes()
+    for broken in ("a: &a [*a]\n", "a: [1, *nope]\n", "a: b\n- c\n", "a: " + "[" * 1500 + "]" * 1500):
+        with pytest.raises(YamlError):
+            load_all(broken)
+        _assert_real_classes()
+    # ruamel.yaml's own event API still gives its own events
+    events = list(ruamel.yaml.YAML(typ="safe").parse("a: [b]\n"))
+    assert [type(e).__name__ for e in events][:3] == ["StreamStartEvent", "DocumentStartEvent", "MappingStartEvent"]
