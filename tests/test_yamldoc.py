@@ -143,12 +143,12 @@ def _ruamel_dump(node: object, seen: dict[int, int]) -> object:
     return (name, flow, pos, [(_ruamel_dump(k, seen), _ruamel_dump(v, seen)) for k, v in value])
 
 
-def _compose(text: str, pure: bool, limits: Limits = Limits()) -> object:
+def _compose(text: str, pure: bool) -> object:
     saved = yamldoc._SWAP, yamldoc.CParser
     if pure:
         yamldoc._SWAP, yamldoc.CParser = None, None
     try:
-        return [_dump(doc) for doc in yamldoc.iter_documents(text, limits)]
+        return [_dump(doc) for doc in yamldoc.iter_documents(text)]
     except YamlError as exc:
         return ("error", type(exc).__name__, exc.message, exc.line, exc.column)
     finally:
