@@ -31,11 +31,25 @@ def render(report: Report, out: TextIO, *, color: bool | None = None, quiet: boo
         if isinstance(value, list) and value:
             out.write("[")
             for i, item in enumerate(value):
-                out.write(("," if i else "") + "\n    " + _encode(item, 2))
+                flat = type(item) is dict and item and _SCALARS.issuperset(map(type, item.values()))
+                out.write(("," if i else "") + "\n    " + (_flat_item(item) if flat else _encode(item, 2)))
             out.write("\n  ]")
         else:
             out.write(_encode(value, 1))
     out.write("\n}\n")
+
+
+_SCALARS = frozenset((str, int, bool, type(None)))
+# A list item that is a mapping of scalars (every finding and reference) is
+# written by the standard library's C encoder, the item separator carrying
+# the newline and indentation that ``indent=2`` would write at that depth.
+_ITEM_INDENT = "\n      "
+_flat_encoder = json.JSONEncoder(separators=("," + _ITEM_INDENT, ": "))
+
+
+def _flat_item(item: dict[str, Any]) -> str:
+    """``_encode(item, 2)`` of a non-empty mapping of scalars."""
+    return "{" + _ITEM_INDENT + _flat_encoder.encode(item)[1:-1] + "\n    }"
 
 
 def _encode(value: Any, level: int) -> str:
