@@ -433,21 +433,27 @@ def _compose_document(get: Callable[[], Any], limits: Limits, budget: Budget) ->
     while True:
         event = get()
         cls = type(event)
-        anchor = None
-        if cls is _Anchored:
-            anchor, event = event
-            cls = type(event)
-        if cls is YStr:
+        if cls is YStr:  # a scalar without an anchor: most events, so attached here
             created += 1
-            node = event
-            if anchor is None:
-                if node._pos & 7 == 0 and node in _NULLS and stack and type(stack[-1][0]) is YSeq:
-                    stack[-1][0].append(_SHARED_NULLS[node])  # a null item holds no reference
-                    continue
+            if not stack:
+                root = event
+                continue
+            frame = stack[-1]
+            parent = frame[0]
+            if type(parent) is YSeq:
+                # a null item holds no reference: one shared node
+                parent.append(_SHARED_NULLS[event] if not event._pos & 7 and event in _NULLS else event)
+            elif frame[1] is None:
+                frame[1] = event
             else:
-                anchors[anchor] = node
-                sizes[id(node)] = 1
-        elif cls is int:  # a collection ends here
+                key = frame[1]
+                frame[1] = None
+                if key in parent or key == "<<":
+                    _set_value(frame, key, event)
+                else:
+                    parent[key] = event
+            continue
+        if cls is int:  # a collection ends here
             frame = stack.pop()
             node = container = frame[0]
             container._pos |= event << _END
@@ -460,14 +466,21 @@ def _compose_document(get: Callable[[], Any], limits: Limits, budget: Budget) ->
                 # An empty collection, as an item or a value, holds no
                 # reference: share one node instead of keeping millions.
                 node = _EMPTY_MAP if type(container) is YMap else _EMPTY_SEQ
-        elif cls is YMap or cls is YSeq:
+        elif cls is _Anchored and type(event.node) is YStr:
+            anchor, node = event
+            created += 1
+            anchors[anchor] = node
+            sizes[id(node)] = 1
+        elif cls is YMap or cls is YSeq or cls is _Anchored:  # a collection starts
+            anchor = None
+            if cls is _Anchored:
+                anchor, event = event
+                anchors[anchor] = event
+                open_anchors.add(anchor)
             container = event
             if len(stack) >= max_depth:
                 raise LimitError(f"nesting deeper than {max_depth:,} levels", container.line, container.col)
             created += 1
-            if anchor is not None:
-                anchors[anchor] = container
-                open_anchors.add(anchor)
             stack.append([container, None, anchor, created + expanded, None])
             continue
         elif cls is _Alias:
@@ -491,7 +504,7 @@ def _compose_document(get: Callable[[], Any], limits: Limits, budget: Budget) ->
             return root
         else:
             continue
-        # attach `node` to its parent
+        # attach `node` (a collection that ended, an anchored scalar, an alias) to its parent
         if not stack:
             root = node
             continue
@@ -500,18 +513,24 @@ def _compose_document(get: Callable[[], Any], limits: Limits, budget: Budget) ->
         if type(parent) is YSeq:
             parent.append(node)
         elif frame[1] is None:
-            frame[1] = node if isinstance(node, YStr) else _complex_key(node)
+            frame[1] = node if type(node) is YStr else _complex_key(node)
         else:
             key = frame[1]
             frame[1] = None
-            if key == "<<" and key.style == "":
-                if frame[4] is None:
-                    frame[4] = []
-                frame[4].append(node)
-            elif key in parent:
-                parent._set(key, node, key)  # a repeated key: remember the later key node
-            else:
-                parent[key] = node  # what _set does for a new key, without the call
+            _set_value(frame, key, node)
+
+
+def _set_value(frame: list[Any], key: YStr, node: Node) -> None:
+    """``node`` as the value of ``key`` in the frame's mapping (a merge key's
+    value is kept for when the mapping ends)."""
+    if key == "<<" and key.style == "":
+        if frame[4] is None:
+            frame[4] = []
+        frame[4].append(node)
+    elif key in frame[0]:
+        frame[0]._set(key, node, key)  # a repeated key: remember the later key node
+    else:
+        frame[0][key] = node
 
 
 def _shared(node: _T) -> _T:
