@@ -193,10 +193,15 @@ def bench_pinlint(tree: Path, n_files: int, runs: int, jobs: int | None, work: P
     cmd = pinlint_cmd(tree, jobs)
     print(f"\n== pinlint: {' '.join(cmd)}  ({load()})")
     out = work / "pinlint.json"
-    first = run_measured(cmd, out)
+    # An installed pinlint has its modules compiled; with PYTHONDONTWRITEBYTECODE
+    # set (as on this machine) a checkout would compile them again in every
+    # run.  Without it the warm-up run writes them, as installing does.
+    env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    first = run_measured(cmd, out, env=env)
     if first["rc"] not in (0, 1) and "--no-progress" in cmd and "no-progress" in first["stderr"]:
         cmd.remove("--no-progress")  # an older CLI without the flag
-        first = run_measured(cmd, out)
+        first = run_measured(cmd, out, env=env)
     if first["rc"] not in (0, 1):
         print(f"pinlint failed (exit {first['rc']}); stderr tail:")
         print("\n".join(first["stderr"].rstrip().splitlines()[-25:]))
@@ -212,15 +217,15 @@ def bench_pinlint(tree: Path, n_files: int, runs: int, jobs: int | None, work: P
     floors: list[float] = []
     if floor:
         print(f"floor: {sys.executable} -c FLOOR {tree}   (libyaml composes every YAML file, one process)")
-        run_measured(floor, work / "floor.txt")  # warm-up
+        run_measured(floor, work / "floor.txt", env=env)  # warm-up
     results = []
     for i in range(runs):
         if floor:  # interleaved, so load from other work hits both alike
-            f = run_measured(floor, work / "floor.txt")
+            f = run_measured(floor, work / "floor.txt", env=env)
             floors.append(f["wall"])
             print(f"floor {i + 1}/{runs}: {f['wall']:.2f} s wall ({(work / 'floor.txt').read_text().split()} "
                   f"files, documents), largest process {mb(f['maxrss'])}")
-        r = run_measured(cmd, out)
+        r = run_measured(cmd, out, env=env)
         results.append(r)
         print(f"run {i + 1}/{runs}: {r['wall']:.2f} s wall, {r['cpu']:.2f} s CPU, "
               f"largest process {mb(r['maxrss'])}, tree RSS {mb(r['tree_rss'])}, "
