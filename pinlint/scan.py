@@ -37,19 +37,53 @@ class ScanSettings(NamedTuple):
 
 def scan_file(c: Candidate, settings: ScanSettings, k8s_keywords: tuple[str, ...]) -> ScannedFile:
     try:
-        st = os.stat(c.abspath)
-        if not stat.S_ISREG(st.st_mode):  # a FIFO or device would block open()/read() forever
-            return _problem(c, "PIN901", "not a regular file: not read")
-        size = st.st_size
-        if size > settings.max_size:
-            mb = size / 1024 / 1024
-            limit = settings.max_size / 1024 / 1024
-            return _problem(c, "PIN900", f"file is {mb:.1f} MB, larger than the {limit:g} MB limit: not parsed")
-        with open(c.abspath, "rb") as f:
-            data = f.read(settings.max_size + 1)
+        data = _read(c.abspath, settings.max_size)
+    except _NotRead as exc:
+        return _problem(c, exc.rule, exc.message)
     except OSError as exc:
         return _problem(c, "PIN901", f"cannot read: {exc.strerror}")
     return scan_bytes(c, data, settings, k8s_keywords)
+
+
+class _NotRead(Exception):
+    def __init__(self, rule: str, message: str) -> None:
+        super().__init__(message)
+        self.rule = rule
+        self.message = message
+
+
+# O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer.
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
+def _read(path: str, max_size: int) -> bytes:
+    """The bytes of a regular file of at most ``max_size`` bytes.  A FIFO or a
+    device is never opened (it could block, or do something when opened); the
+    open file is checked again, in case the path was swapped in between."""
+    if not stat.S_ISREG(os.stat(path).st_mode):
+        raise _NotRead("PIN901", "not a regular file: not read")
+    fd = os.open(path, _OPEN_FLAGS)
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise _NotRead("PIN901", "not a regular file: not read")
+        if st.st_size > max_size:
+            raise _NotRead("PIN900", f"file is {st.st_size / 1024 / 1024:.1f} MB, larger than the "
+                                     f"{max_size / 1024 / 1024:g} MB limit: not parsed")
+        chunks = []
+        left = max_size + 1  # a file that grew past the limit since fstat is caught below
+        while left > 0:
+            chunk = os.read(fd, min(left, max(st.st_size + 1, 65536)))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+    finally:
+        os.close(fd)
+    data = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+    if len(data) > max_size:
+        raise _NotRead("PIN900", f"file is larger than the {max_size / 1024 / 1024:g} MB limit: not parsed")
+    return data
 
 
 def scan_bytes(c: Candidate, data: bytes, settings: ScanSettings, k8s_keywords: tuple[str, ...]) -> ScannedFile:

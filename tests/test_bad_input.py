@@ -450,3 +450,15 @@ def test_line_numbers_count_only_newlines(tmp_path: Path, odd: str, name: str, t
         lines = data.decode().split("\n")
         line = lines[ref["line"] - 1]
         assert line[ref["column"] - 1:].startswith(ref["ref"].split(":")[0]), (ref, line)
+
+
+def test_a_file_longer_than_its_size_said_is_not_parsed() -> None:
+    """The size limit holds for what is read, not only for what ``fstat``
+    said: a file that grows between the check and the read (here a procfs
+    file, whose size reads as 0) is not parsed."""
+    from pinlint import scan
+
+    assert os.stat("/proc/self/maps").st_size == 0
+    with pytest.raises(scan._NotRead, match="larger than the"):
+        scan._read("/proc/self/maps", 10)
+    assert scan._read("/proc/self/maps", 10 * 1024 * 1024)  # within the limit: read whole
