@@ -579,7 +579,12 @@ def test_plain_text_report_is_what_rich_prints_without_colour(monkeypatch: pytes
             assert plain == _text_through_rich(report, monkeypatch, quiet=quiet)
 
 
-def test_json_report_is_exactly_the_standard_indented_encoding() -> None:
+@pytest.mark.parametrize("c_encoder", [True, False], ids=["C encoder", "without the C encoder"])
+def test_json_report_is_exactly_the_standard_indented_encoding(
+    c_encoder: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if not c_encoder:
+        monkeypatch.setattr(json_report, "_c_encoder", None)
     odd = located("ünï/漢字\t\x1b.yaml", "nginx:1\u00e9\"\\", 3, 9, start=40, object="Pod/\u2028x")
     many = tuple(finding("PIN001", odd if i % 2 else APP, f"m{i} \u00e9\U0001f600") for i in range(5))
     reports = [TYPICAL, make_report(), make_report(many, (odd, APP), ("PIN010", "PIN011"), fixed=3),

@@ -41,15 +41,20 @@ def render(report: Report, out: TextIO, *, color: bool | None = None, quiet: boo
 
 _SCALARS = frozenset((str, int, bool, type(None)))
 # A list item that is a mapping of scalars (every finding and reference) is
-# written by the standard library's C encoder, the item separator carrying
-# the newline and indentation that ``indent=2`` would write at that depth.
+# written by the standard library's C encoder, its item separator carrying
+# the newline and indentation that ``indent=2`` writes at that depth.  The
+# encoder is made once (``JSONEncoder.encode`` would make one per item).
 _ITEM_INDENT = "\n      "
-_flat_encoder = json.JSONEncoder(separators=("," + _ITEM_INDENT, ": "))
+_c_encoder: Any = getattr(json.encoder, "c_make_encoder", None)
+if _c_encoder is not None:
+    _c_encoder = _c_encoder(None, None, encode_basestring_ascii, None, ": ", "," + _ITEM_INDENT, False, False, True)
 
 
 def _flat_item(item: dict[str, Any]) -> str:
     """``_encode(item, 2)`` of a non-empty mapping of scalars."""
-    return "{" + _ITEM_INDENT + _flat_encoder.encode(item)[1:-1] + "\n    }"
+    if _c_encoder is None:
+        return _encode(item, 2)
+    return "{" + _ITEM_INDENT + "".join(_c_encoder(item, 0))[1:-1] + "\n    }"
 
 
 def _encode(value: Any, level: int) -> str:
