@@ -14,7 +14,7 @@ import fnmatch
 import functools
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, NamedTuple
 
 from pinlint.formats.yamlrefs import parse_path, path_words, selector_values
@@ -101,5 +101,20 @@ def _as_list(value: str | Iterable[str] | None) -> list[str]:
     return [value] if isinstance(value, str) else list(value)
 
 
-def find(locators: Iterable[Locator], api_version: str, kind: str) -> list[Locator]:
-    return [loc for loc in locators if loc.matches(api_version, kind)]
+def find(locators: Sequence[Locator], api_version: str, kind: str) -> list[Locator]:
+    """The locators of a document's apiVersion and kind.  A tree has few
+    distinct pairs and thousands of documents, so each pair's answer is kept
+    (up to ``_FOUND_MAX`` pairs: the strings are the repository's)."""
+    key = (id(locators), api_version, kind)
+    hit = _found.get(key)
+    if hit is not None and hit[0] is locators:
+        return list(hit[1])
+    matched = [loc for loc in locators if loc.matches(api_version, kind)]
+    if len(_found) >= _FOUND_MAX:
+        _found.clear()
+    _found[key] = (locators, tuple(matched))
+    return matched
+
+
+_FOUND_MAX = 1024
+_found: dict[tuple[int, str, str], tuple[Sequence[Locator], tuple[Locator, ...]]] = {}
