@@ -196,14 +196,17 @@ def _lint(args: argparse.Namespace) -> int:
         diff=args.diff,
         context=args.format == "text",
     )
-    result = engine.run(opts)
-    if args.diff:
-        sys.stdout.write(result.diff)
-        sys.stdout.flush()
-        if args.output:
+    from pinlint.gcpolicy import collect_less
+
+    with collect_less():
+        result = engine.run(opts)
+        if args.diff:
+            sys.stdout.write(result.diff)
+            sys.stdout.flush()
+            if args.output:
+                _render(result.report, args.format, args.output, args.quiet, result.root)
+        else:
             _render(result.report, args.format, args.output, args.quiet, result.root)
-    else:
-        _render(result.report, args.format, args.output, args.quiet, result.root)
     return exit_code(result.report, args.strict)
 
 

@@ -7,15 +7,13 @@ parse becomes a PIN900/PIN901 problem for that file, never an exception.
 """
 from __future__ import annotations
 
-import contextlib
-import gc
 import hashlib
 import os
 import stat
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import NamedTuple
 
-from pinlint import crossfile, formats, suppressions
+from pinlint import crossfile, formats, gcpolicy, suppressions
 from pinlint.crossfile import CrossFile
 from pinlint.discovery import Candidate
 from pinlint.formats import dockerfile, embedded, helm_template
@@ -197,29 +195,9 @@ def _scan_chunk(chunk: Sequence[Candidate]) -> list[ScannedFile]:
     return [scan_file(c, _WORKER_SETTINGS, _WORKER_KEYWORDS) for c in chunk]
 
 
-@contextlib.contextmanager
-def _collect_less() -> Iterator[None]:
-    """Scanning allocates millions of short-lived containers, which reference
-    counting frees (composed documents hold no cycles: a recursive alias is
-    rejected).  The cyclic collector would still examine them, and every
-    older object with them, thousands of times.  While files are scanned, the
-    objects alive before (modules, settings) are frozen out of its sight,
-    which also keeps forked workers from copying those pages by touching
-    them, and it runs after 20 times as many allocations as usual.  It still
-    runs, so cycles (an exception's traceback) are still freed."""
-    threshold = gc.get_threshold()
-    gc.freeze()
-    gc.set_threshold(threshold[0] * 20, *threshold[1:])
-    try:
-        yield
-    finally:
-        gc.set_threshold(*threshold)
-        gc.unfreeze()
-
-
 def scan(candidates: Sequence[Candidate], settings: ScanSettings, jobs: int) -> list[ScannedFile]:
     """Scan every candidate, on ``jobs`` processes when there are enough files."""
-    with _collect_less():
+    with gcpolicy.collect_less():
         return _scan(candidates, settings, jobs)
 
 
