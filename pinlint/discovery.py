@@ -130,13 +130,16 @@ class _Walker:
             except OSError as exc:
                 self.problems.append(FileProblem("PIN901", drel or ".", f"cannot list directory: {exc.strerror}"))
                 continue
-            if drel != rel and any(e.name == ".git" for e in entries):
+            if drel != rel and ".git" in [e.name for e in entries]:
                 continue  # another repository checked out inside this one (git does not track it either)
+            rel_prefix = drel + "/" if drel else ""
+            real_prefix = real if real.endswith(os.sep) else real + os.sep
             for entry in entries:
-                erel = f"{drel}/{entry.name}" if drel else entry.name
+                name = entry.name
+                erel = rel_prefix + name
                 if entry.is_dir(follow_symlinks=False):
-                    if entry.name not in SKIP_DIRS and not (self.exclude and self.exclude.match(erel + "/")):
-                        stack.append((entry.path, erel, os.path.join(real, entry.name)))
+                    if name not in SKIP_DIRS and not (self.exclude and self.exclude.match(erel + "/")):
+                        stack.append((entry.path, erel, real_prefix + name))
                 elif entry.is_symlink():
                     self._symlink(entry.path, erel)
                 else:

@@ -100,7 +100,9 @@ class Classifier:
         return "kubernetes"
 
     def _in_chart_templates(self, reldir: str) -> bool:
-        parts = reldir.split("/") if reldir else []
+        if "templates" not in reldir:  # most files: no folder to look at
+            return False
+        parts = reldir.split("/")
         return any(part == "templates" and self._is_chart_dir("/".join(parts[:i])) for i, part in enumerate(parts))
 
 
