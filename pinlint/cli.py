@@ -15,7 +15,7 @@ import contextlib
 import os
 import sys
 from collections.abc import Iterator, Sequence
-from typing import NoReturn, TextIO
+from typing import Any, NoReturn, TextIO
 
 from pinlint import __version__
 from pinlint.errors import PinlintError
@@ -25,7 +25,47 @@ FORMATS = ("text", "concise", "json", "sarif", "github", "markdown")
 SUBCOMMANDS = ("lint", "rules", "explain", "refs", "schema")
 
 
+def _columns() -> int:
+    """The terminal's width as ``shutil.get_terminal_size()`` says it (the
+    ``COLUMNS`` variable, then the terminal, else 80), without importing
+    shutil (and with it bz2 and lzma) on every start, as argparse would."""
+    try:
+        columns = int(os.environ.get("COLUMNS", "0"))
+    except ValueError:
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return columns or 80
+
+
+class _Formatter(argparse.HelpFormatter):
+    def __init__(self, prog: str, indent_increment: int = 2, max_help_position: int = 24,
+                 width: int | None = None) -> None:
+        super().__init__(prog, indent_increment, max_help_position, _columns() - 2 if width is None else width)
+
+
+class _RawDescriptionFormatter(_Formatter, argparse.RawDescriptionHelpFormatter):
+    pass
+
+
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args: Any, usage_of: argparse.ArgumentParser | None = None, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _Formatter)
+        super().__init__(*args, **kwargs)
+        self.usage_of = usage_of
+
+    def format_help(self) -> str:
+        if self.usage_of is not None and self.epilog is None:
+            # `pinlint --help` is where a newcomer looks first: show what lint takes, not just the
+            # commands (made when asked for: formatting it costs every start a millisecond)
+            usage = [line.strip() for line in self.usage_of.format_usage().removeprefix("usage: ").splitlines()
+                     if line.strip()]
+            self.epilog = "lint options (`pinlint lint --help` explains each):\n  " + "\n      ".join(usage)
+        return super().format_help()
+
     def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
         _usage_exit(self.prog, message + self._suggestion(message))
@@ -89,7 +129,9 @@ def _lint_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser; with ``command``, only that command's (what a run needs:
+    each command's parser costs every start a little)."""
     p = _Parser(
         prog="pinlint",
         description="Lint and verify container-image pinning. `pinlint [PATH ...]` lints "
@@ -97,26 +139,30 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--version", action="version", version=f"pinlint {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    lint = sub.add_parser("lint", help="lint files and folders (the default command)")
-    _lint_arguments(lint)
-    # `pinlint --help` is where a newcomer looks first: show what lint takes, not just the commands
-    usage = [line.strip() for line in lint.format_usage().removeprefix("usage: ").splitlines() if line.strip()]
-    p.epilog = "lint options (`pinlint lint --help` explains each):\n  " + "\n      ".join(usage)
-    p.formatter_class = argparse.RawDescriptionHelpFormatter
-    rules = sub.add_parser("rules", help="list every rule")
-    rules.add_argument("--format", choices=("text", "json", "markdown"), default="text")
-    explain = sub.add_parser("explain", help="one rule's documentation")
-    explain.add_argument("rule", help="rule id or name")
-    refs = sub.add_parser("refs", help="the inventory of every image reference found, without judging")
-    refs.add_argument("paths", nargs="*", metavar="PATH")
-    refs.add_argument("--format", choices=("text", "json"), default="text")
-    refs.add_argument("--output", metavar="FILE")
-    refs.add_argument("--config", metavar="FILE")
-    refs.add_argument("--jobs", "-j", type=_jobs, default=0, metavar="N")
-    refs.add_argument("--offline", action="store_true",
-                      help="accepted for symmetry with lint: refs never contacts a registry")
-    schema = sub.add_parser("schema", help="print a JSON Schema: the .pinlint.yaml config (default) or the JSON report")
-    schema.add_argument("which", nargs="?", choices=("config", "report"), default="config")
+    if command in (None, "lint"):
+        lint = sub.add_parser("lint", help="lint files and folders (the default command)")
+        _lint_arguments(lint)
+        p.usage_of = lint  # the lint options, listed under `pinlint --help`
+    p.formatter_class = _RawDescriptionFormatter
+    if command in (None, "rules"):
+        rules = sub.add_parser("rules", help="list every rule")
+        rules.add_argument("--format", choices=("text", "json", "markdown"), default="text")
+    if command in (None, "explain"):
+        explain = sub.add_parser("explain", help="one rule's documentation")
+        explain.add_argument("rule", help="rule id or name")
+    if command in (None, "refs"):
+        refs = sub.add_parser("refs", help="the inventory of every image reference found, without judging")
+        refs.add_argument("paths", nargs="*", metavar="PATH")
+        refs.add_argument("--format", choices=("text", "json"), default="text")
+        refs.add_argument("--output", metavar="FILE")
+        refs.add_argument("--config", metavar="FILE")
+        refs.add_argument("--jobs", "-j", type=_jobs, default=0, metavar="N")
+        refs.add_argument("--offline", action="store_true",
+                          help="accepted for symmetry with lint: refs never contacts a registry")
+    if command in (None, "schema"):
+        schema = sub.add_parser("schema",
+                                help="print a JSON Schema: the .pinlint.yaml config (default) or the JSON report")
+        schema.add_argument("which", nargs="?", choices=("config", "report"), default="config")
     return p
 
 
@@ -141,7 +187,8 @@ def _with_command(argv: list[str]) -> list[str]:
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     try:
-        args = build_parser().parse_args(_with_command(args_list))
+        argv = _with_command(args_list)
+        args = build_parser(argv[0] if argv and argv[0] in SUBCOMMANDS else None).parse_args(argv)
         if args.command == "rules":
             return _rules(args)
         if args.command == "explain":

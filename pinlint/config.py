@@ -97,7 +97,7 @@ def from_bytes(data: bytes, where: str, known_rules: Iterable[str] = ()) -> Conf
     if len(data) > MAX_CONFIG_BYTES:
         raise ConfigError(f"invalid config: {where}: larger than {MAX_CONFIG_BYTES // 1024} KB")
     try:
-        text = data.decode("utf-8-sig")
+        text = data.removeprefix(b"\xef\xbb\xbf").decode("utf-8")  # "utf-8-sig", without importing its codec
     except UnicodeDecodeError:
         raise ConfigError(f"invalid config: {where}: not UTF-8 text") from None
     return from_data(_parse(text, where), where, known_rules)
@@ -109,9 +109,12 @@ def _parse(text: str, where: str) -> Any:
 
     try:
         # The limits of manifests hold for the policy too: an alias bomb would
-        # otherwise be expanded by validation (the config is PR input).
+        # otherwise be expanded by validation (the config is PR input).  What
+        # passes them is read again with YAML typing, by libyaml when
+        # ruamel.yaml.clib is there (the same values as its Python parser,
+        # which a start pays 2 ms more for: tests/test_config_typing.py).
         load_all(text)
-        return YAML(typ="safe", pure=True).load(text)
+        return YAML(typ="safe").load(text)
     except YamlError as exc:
         problem = exc.message.replace("invalid YAML: ", "not valid YAML: ", 1)
         raise ConfigError(f"invalid config: {where} (line {exc.line}, column {exc.column}): {problem}") from None

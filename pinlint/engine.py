@@ -226,7 +226,7 @@ def _scan(
     if change is not None:  # --base: only the files the change touches are judged
         candidates = [c for c in candidates if change.judged(c.relpath)]
         problems = [p for p in problems if change.judged(p.path)]
-    settings = ScanSettings(tuple(compile_locators(cfg)), limits, lim.max_file_size)
+    settings = ScanSettings(tuple(compile_locators(cfg)), limits, lim.max_file_size, digests=opts.fix)
     scanned = scan(candidates, settings, opts.jobs or os.cpu_count() or 1)
 
     def azure_files() -> list[str]:

@@ -189,8 +189,10 @@ class Suppression(NamedTuple):
 class ScannedFile(NamedTuple):
     """What the scanner learned about one file.
 
-    ``sha256`` is the hash of the bytes that were read (empty when the file
-    could not be read), so a writer can tell the file changed since.
+    ``sha256`` is the hash of the bytes that were read, so a writer can tell
+    the file changed since; it is computed only when the scan is asked for it
+    (``ScanSettings.digests``: ``--fix`` does) and is empty otherwise, and
+    when the file could not be read.
     """
 
     path: str

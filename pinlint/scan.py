@@ -7,7 +7,6 @@ parse becomes a PIN900/PIN901 problem for that file, never an exception.
 """
 from __future__ import annotations
 
-import hashlib
 import os
 import stat
 from collections.abc import Sequence
@@ -16,7 +15,7 @@ from typing import NamedTuple
 from pinlint import crossfile, formats, gcpolicy, suppressions
 from pinlint.crossfile import CrossFile
 from pinlint.discovery import Candidate
-from pinlint.formats import dockerfile, embedded, helm_template
+from pinlint.formats import embedded, helm_template
 from pinlint.locators import Locator
 from pinlint.model import FileProblem, LocatedRef, ScannedFile
 from pinlint.sourcetext import DecodeError, SourceText
@@ -31,6 +30,7 @@ class ScanSettings(NamedTuple):
     limits: Limits
     max_size: int
     cross: CrossFile = CrossFile()  # what references take from other files (``crossfile``)
+    digests: bool = True  # hash each file's bytes (``ScannedFile.sha256``: what ``--fix`` checks before writing)
 
 
 def scan_file(c: Candidate, settings: ScanSettings, k8s_keywords: tuple[str, ...]) -> ScannedFile:
@@ -87,16 +87,22 @@ def _read(path: str, max_size: int) -> bytes:
 def scan_bytes(c: Candidate, data: bytes, settings: ScanSettings, k8s_keywords: tuple[str, ...]) -> ScannedFile:
     """Locate the references in ``data``, the content of ``c`` (what the
     fixer uses to prove that an edited file reads as planned)."""
-    digest = hashlib.sha256(data).hexdigest()
+    digest = ""
+    if settings.digests:
+        import hashlib  # only --fix needs it: a pre-commit run does not load OpenSSL
+
+        digest = hashlib.sha256(data).hexdigest()
     try:
         source = SourceText.from_bytes(data)
     except DecodeError as exc:
         return _problem(c, "PIN901", f"{exc}: not read", digest=digest)
     scalars: list[tuple[int, int]] = []  # where a "# pinlint:" is data, not a comment
     if c.kind == "dockerfile":
+        from pinlint.formats.dockerfile import ExpansionLimit
+
         try:
             refs = formats.locate_dockerfile(c.relpath, source)
-        except dockerfile.ExpansionLimit as exc:
+        except ExpansionLimit as exc:
             return _problem(c, "PIN900", str(exc), exc.line, exc.column, digest)
     elif c.kind == helm_template.KIND:
         refs = helm_template.locate(c.relpath, source) if "image" in source.text else []

@@ -185,6 +185,17 @@ def load_all(text: str, limits: Limits = DEFAULT_LIMITS) -> list[Node | None]:
     return list(iter_documents(text, limits))
 
 
+def plain(node: Node | None) -> Any:
+    """A composed node as plain ``dict``/``list``/``str`` (every scalar a
+    string, as composed): for pinlint's own files, whose schemas ask for
+    strings, read without a constructor's typing and its start-up cost."""
+    if isinstance(node, YMap):
+        return {str(key): plain(value) for key, value in node.items()}
+    if isinstance(node, YSeq):
+        return [plain(item) for item in node]
+    return None if node is None else str(node)
+
+
 def _plain_words(exc: MarkedYAMLError) -> tuple[str, Any]:
     """libyaml's complaint said the way a person would, at the line where the
     problem starts (an unterminated quote is reported where it opens, not at

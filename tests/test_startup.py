@@ -92,7 +92,24 @@ def test_an_invalid_config_still_gets_jsonschema_messages(tmp_path: Path) -> Non
 def test_version_imports_nothing_but_the_package(tmp_path: Path) -> None:
     modules, proc = _imported(tmp_path, "--version")
     assert proc.stdout.strip() == f"pinlint {__version__}"
-    assert sorted(m for m in modules if m.startswith("pinlint")) == ["pinlint"]  # __main__ runs as __main__
+    assert sorted(m for m in modules if m.startswith("pinlint")) == ["pinlint", "pinlint.console"]
+    assert "ruamel.yaml" not in modules and "argparse" not in modules
+
+
+def test_the_console_script_version_imports_nothing_but_the_package(tmp_path: Path) -> None:
+    """What pip writes for the entry point, as pre-commit and a shell run it."""
+    code = (
+        "import json, sys\n"
+        "from pinlint.console import main\n"
+        "sys.argv = ['pinlint', '--version']\n"
+        "code = main()\n"
+        "sys.stdout.flush()\n"
+        "sys.stderr.write(json.dumps([code, sorted(sys.modules)]))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    code, modules = json.loads(proc.stderr)
+    assert (code, proc.stdout.strip()) == (0, f"pinlint {__version__}")
+    assert sorted(m for m in modules if m.startswith("pinlint")) == ["pinlint", "pinlint.console"]
     assert "ruamel.yaml" not in modules and "argparse" not in modules
 
 

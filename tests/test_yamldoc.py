@@ -289,3 +289,16 @@ def test_the_real_event_classes_are_back_whatever_happens() -> None:
     # ruamel.yaml's own event API still gives its own events
     events = list(ruamel.yaml.YAML(typ="safe").parse("a: [b]\n"))
     assert [type(e).__name__ for e in events][:3] == ["StreamStartEvent", "DocumentStartEvent", "MappingStartEvent"]
+
+
+def test_pinlint_own_files_read_as_a_typing_loader_reads_them() -> None:
+    """Rule and locator files are read without a constructor (``rulebook.read``):
+    every value must be a string to it, so they must read the same as with
+    YAML typing (a bare ``true`` or ``3`` would not)."""
+    from pinlint import rulebook
+
+    paths = sorted((REPO / "rules").rglob("*.yaml"))
+    assert len(paths) > 15
+    typed = ruamel.yaml.YAML(typ="safe")
+    for path in paths:
+        assert rulebook.read(str(path)) == typed.load(path.read_text(encoding="utf-8")), path

@@ -6,36 +6,37 @@ that format's locator on a loaded file.
 """
 from __future__ import annotations
 
+import importlib
 import os
 import re
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from pinlint import globs
-from pinlint.formats import (
-    azure_pipelines,
-    compose,
-    dockerfile,
-    github_actions,
-    gitlab_ci,
-    helm_values,
-    kubernetes,
-    kustomize,
-    objects,
-)
+from pinlint.formats import kubernetes, objects
 from pinlint.formats.edits import PlannedFix, exact_plan
 from pinlint.locators import Locator
 from pinlint.model import LocatedRef
 from pinlint.sourcetext import SourceText
 
-# Locators of the YAML formats other than Kubernetes: (path, source, docs) -> refs.
-YAML_LOCATORS: dict[str, Callable[[str, SourceText, Sequence[object]], list[LocatedRef]]] = {
-    "kustomize": kustomize.locate,
-    "helm-values": helm_values.locate,
-    "compose": compose.locate,
-    "github-actions": github_actions.locate,
-    "gitlab-ci": gitlab_ci.locate,
-    "azure-pipelines": azure_pipelines.locate,
+# The module of each format other than Kubernetes, imported when a file of
+# that format is first met: a pre-commit run of one manifest pays for none.
+# Each has ``locate(path, source, docs) -> refs`` (a Dockerfile: ``(path, source)``).
+MODULES = {
+    "kustomize": "kustomize",
+    "helm-values": "helm_values",
+    "compose": "compose",
+    "github-actions": "github_actions",
+    "gitlab-ci": "gitlab_ci",
+    "azure-pipelines": "azure_pipelines",
+    "dockerfile": "dockerfile",
 }
+
+
+def module(kind: str) -> Any:
+    """The module of format ``kind`` (one of ``MODULES``)."""
+    return importlib.import_module(f"pinlint.formats.{MODULES[kind]}")
+
 
 # A file of this kind whose text holds none of these words cannot hold a
 # reference and is not parsed at all (the fast path for large trees).
@@ -125,20 +126,18 @@ def locate_yaml(kind: str, path: str, source: SourceText, docs: Sequence[object]
     if kind == "azure-pipelines" and any(_is_k8s(d) for d in docs):
         # `**/pipelines/**` also catches Tekton and other Kubernetes documents.
         return kubernetes.locate(path, source, docs, locators)
-    return [r._replace(object=objects.describe(r.kind, r.where)) for r in YAML_LOCATORS[kind](path, source, docs)]
+    located: list[LocatedRef] = module(kind).locate(path, source, docs)
+    return [r._replace(object=objects.describe(r.kind, r.where)) for r in located]
 
 
 def _is_k8s(doc: object) -> bool:
     return isinstance(doc, dict) and "apiVersion" in doc and "kind" in doc
 
 
-# Fix planners of the formats whose references are assembled from several
-# fields; every other reference is fixed by replacing its exact span.
-_PLANNERS: dict[str, Callable[[LocatedRef, str, str, str | None], PlannedFix | None]] = {
-    "kustomize": kustomize.plan,
-    "helm-values": helm_values.plan,
-    "dockerfile": dockerfile.plan,
-}
+# The formats whose references are assembled from several fields have their
+# own fix planner (``plan``); every other reference is fixed by replacing its
+# exact span.
+_PLANNED = frozenset(("kustomize", "helm-values", "dockerfile"))
 
 
 def plan_pin(ref: LocatedRef, digest: str, style: str, tag: str | None = None) -> PlannedFix | None:
@@ -147,9 +146,12 @@ def plan_pin(ref: LocatedRef, digest: str, style: str, tag: str | None = None) -
     the file does not hold the reference in a form that can be rewritten."""
     if ref.templated:
         return None
-    planner = _PLANNERS.get(ref.kind, exact_plan)
+    planner: Callable[[LocatedRef, str, str, str | None], PlannedFix | None] = (
+        module(ref.kind).plan if ref.kind in _PLANNED else exact_plan
+    )
     return planner(ref, digest, style, tag)
 
 
 def locate_dockerfile(path: str, source: SourceText) -> list[LocatedRef]:
-    return [r._replace(object=objects.describe(r.kind, r.where)) for r in dockerfile.locate(path, source)]
+    located: list[LocatedRef] = module("dockerfile").locate(path, source)
+    return [r._replace(object=objects.describe(r.kind, r.where)) for r in located]
