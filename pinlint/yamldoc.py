@@ -21,6 +21,7 @@ of ``{}`` costs a pointer per item.
 """
 from __future__ import annotations
 
+import _thread
 import sys
 from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple, TypeAlias, TypeVar, cast, final
@@ -402,16 +403,23 @@ def _event_source(text: str) -> tuple[Callable[[], Any], _Builders | None]:
     return (lambda: _convert(raw())), None
 
 
+# One document at a time per process: the builders are in the C parser's
+# module while a document is composed, so two threads composing at once
+# would each put the real classes back under the other.
+_COMPOSING = _thread.RLock()
+
+
 def _compose(text: str, limits: Limits, budget: Budget) -> Iterator[Node | None]:
     get, swap = _event_source(text)
     while True:
-        if swap is not None:
-            swap.install()
-        try:
-            root = _compose_document(get, limits, budget)
-        finally:
+        with _COMPOSING:
             if swap is not None:
-                swap.restore()
+                swap.install()
+            try:
+                root = _compose_document(get, limits, budget)
+            finally:
+                if swap is not None:
+                    swap.restore()
         if root is _STREAM_END:
             return
         yield cast("Node | None", root)
@@ -513,8 +521,8 @@ def _compose_document(get: Callable[[], Any], limits: Limits, budget: Budget) ->
                 )
         elif event is _DOC_END:
             return root
-        else:
-            continue
+        else:  # a real ruamel.yaml event: the builders were taken away mid-document
+            raise RuntimeError(f"yamldoc: the parser made a {type(event).__name__} while composing")
         # attach `node` (a collection that ended, an anchored scalar, an alias) to its parent
         if not stack:
             root = node

@@ -302,3 +302,30 @@ def test_pinlint_own_files_read_as_a_typing_loader_reads_them() -> None:
     typed = ruamel.yaml.YAML(typ="safe")
     for path in paths:
         assert rulebook.read(str(path)) == typed.load(path.read_text(encoding="utf-8")), path
+
+
+def test_threads_composing_at_once_get_their_own_documents() -> None:
+    """The builders are swapped in per document; composition in several
+    threads at once is serialized, so each gets exactly what one thread alone gets."""
+    import threading
+
+    texts = [f"---\na{i}: &x [b{i}, {{c: d}}]\nrepeat: *x\n---\n- {i}\n- [x, y]\n" * 20 for i in range(6)]
+    expected = [_compose(text, pure=False) for text in texts]
+    assert all(len(e) == 40 for e in expected)
+    results: dict[int, object] = {}
+
+    def work(i: int) -> None:
+        for _ in range(15):
+            got = [_dump(doc) for doc in yamldoc.iter_documents(texts[i])]
+            if got != expected[i]:
+                results[i] = got
+                return
+        results.setdefault(i, "ok")
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(len(texts))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results == dict.fromkeys(range(len(texts)), "ok")
+    _assert_real_classes()
