@@ -15,10 +15,14 @@ from typing import Any, NamedTuple
 from pinlint import inert
 from pinlint.errors import ConfigError
 from pinlint.imagemap import ImageMapping
-from pinlint.yamldoc import YamlError, load_all
+from pinlint.yamldoc import Limits, YamlError, load_all
 
 CONFIG_NAMES = (".pinlint.yaml", ".pinlint.yml")
 MAX_CONFIG_BYTES = 1024 * 1024
+# No valid policy nests deeper than about six levels; past 32 a config is
+# refused before it reaches the recursive code that types and validates it
+# (ruamel.yaml's constructor, jsonschema), where it would end in a RecursionError.
+CONFIG_LIMITS = Limits(max_depth=32)
 
 
 class RulesConfig(NamedTuple):
@@ -108,12 +112,13 @@ def _parse(text: str, where: str) -> Any:
     from ruamel.yaml.error import YAMLError
 
     try:
-        # The limits of manifests hold for the policy too: an alias bomb would
-        # otherwise be expanded by validation (the config is PR input).  What
+        # The alias limit of manifests holds for the policy too (an alias bomb
+        # would otherwise be expanded by validation: the config is PR input),
+        # and a tighter depth limit (CONFIG_LIMITS).  What
         # passes them is read again with YAML typing, by libyaml when
         # ruamel.yaml.clib is there (the same values as its Python parser,
         # which a start pays 2 ms more for: tests/test_config_typing.py).
-        load_all(text)
+        load_all(text, CONFIG_LIMITS)
         return YAML(typ="safe").load(text)
     except YamlError as exc:
         problem = exc.message.replace("invalid YAML: ", "not valid YAML: ", 1)

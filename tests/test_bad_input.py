@@ -408,6 +408,31 @@ def test_alias_bomb_in_the_configuration_is_a_configuration_error(repo: Path) ->
     assert result.stdout == ""
 
 
+@pytest.mark.parametrize("nest", [
+    pytest.param(lambda n: "[" * n + "x" + "]" * n, id="flow"),
+    pytest.param(lambda n: "".join("\n" + "  " * (i + 1) + f"k{i}:" for i in range(n)) + " x", id="block"),
+])
+def test_a_deeply_nested_configuration_is_a_configuration_error(
+    repo: Path, nest: Callable[[int], str]
+) -> None:
+    """Typing and validating a policy recurse (ruamel.yaml's constructor, jsonschema): 990 levels used to
+    end in a RecursionError traceback.  A policy deeper than 32 levels is refused, naming where."""
+    (repo / ".pinlint.yaml").write_text("exclude: " + nest(990) + "\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "pinlint", "--offline", "--no-progress", str(repo)],
+        cwd=repo.parent, env=_env(), capture_output=True, text=True, timeout=TIMEOUT,
+    )
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr, result.stderr
+    assert ".pinlint.yaml (line" in result.stderr and "nesting deeper than 32 levels" in result.stderr, result.stderr
+    (repo / ".pinlint.yaml").write_text("exclude: " + nest(25) + "\n")  # deep, but under the limit: judged
+    result = subprocess.run(
+        [sys.executable, "-m", "pinlint", "--offline", "--no-progress", str(repo)],
+        cwd=repo.parent, env=_env(), capture_output=True, text=True, timeout=TIMEOUT,
+    )
+    assert "Traceback" not in result.stderr and "nesting deeper" not in result.stderr, result.stderr
+
+
 @pytest.mark.parametrize(
     ("text", "line", "column", "says"),
     [
