@@ -1,13 +1,14 @@
-"""The rule catalog: ``rules/<ID>-<name>.yaml`` files, validated against
-``schemas/rule.schema.json``.  In a wheel the top-level ``rules/`` folder is
-shipped as ``pinlint/_rules``; from a source checkout it is read in place."""
+"""The rule catalog: ``rules/<ID>-<name>.yaml`` files, which follow
+``schemas/rule.schema.json`` (``problems`` checks; the tests run it).  In a
+wheel the top-level ``rules/`` folder is shipped as ``pinlint/_rules``; from
+a source checkout it is read in place."""
 from __future__ import annotations
 
 import functools
 import os
 from typing import Any
 
-from pinlint import schemas, yamldoc
+from pinlint import yamldoc
 from pinlint.model import RuleInfo
 
 
@@ -34,19 +35,28 @@ def read(path: str) -> Any:
 
 @functools.cache
 def load(rules_dir: str | None = None) -> tuple[RuleInfo, ...]:
-    rules_dir = rules_dir or default_rules_dir()
+    """The rules.  Their files are pinlint's own, checked against the rule
+    schema by ``problems`` in the tests, not on every start (which would load
+    json and the schema for nothing)."""
     rules = []
-    for name in sorted(os.listdir(rules_dir)):
-        if not name.startswith("PIN") or not name.endswith(".yaml"):
-            continue
-        data = read(os.path.join(rules_dir, name))
-        problems = list(schemas.problems("rule", data))
-        if problems:
-            raise RuleDefinitionError(f"{name}: " + "; ".join(problems))
+    for name, data in _files(rules_dir or default_rules_dir()):
         if name != f"{data['id']}-{data['name']}.yaml":
             raise RuleDefinitionError(f"{name}: file name must be {data['id']}-{data['name']}.yaml")
         rules.append(_info(data))
     return tuple(rules)
+
+
+def problems(rules_dir: str | None = None) -> list[str]:
+    """Every rule file's violations of ``schemas/rule.schema.json``, as ``FILE: problem``."""
+    from pinlint import schemas
+
+    return [f"{name}: {problem}" for name, data in _files(rules_dir or default_rules_dir())
+            for problem in schemas.problems("rule", data)]
+
+
+def _files(rules_dir: str) -> list[tuple[str, Any]]:
+    return [(name, read(os.path.join(rules_dir, name))) for name in sorted(os.listdir(rules_dir))
+            if name.startswith("PIN") and name.endswith(".yaml")]
 
 
 def _info(data: dict[str, Any]) -> RuleInfo:
@@ -67,13 +77,7 @@ def _info(data: dict[str, Any]) -> RuleInfo:
 @functools.cache
 def examples(rules_dir: str | None = None) -> dict[str, list[dict[str, Any]]]:
     """Rule id -> its documented examples (the tests run them)."""
-    rules_dir = rules_dir or default_rules_dir()
-    out = {}
-    for name in sorted(os.listdir(rules_dir)):
-        if name.startswith("PIN") and name.endswith(".yaml"):
-            data = read(os.path.join(rules_dir, name))
-            out[data["id"]] = data.get("examples", [])
-    return out
+    return {data["id"]: data.get("examples", []) for _, data in _files(rules_dir or default_rules_dir())}
 
 
 def by_key(rules: tuple[RuleInfo, ...]) -> dict[str, RuleInfo]:
