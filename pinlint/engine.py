@@ -51,6 +51,9 @@ class Options(NamedTuple):
     fix: bool = False  # --fix: rewrite what can be fixed (needs the registry)
     refresh: bool = False  # --refresh: also re-pin PIN011/PIN013
     diff: bool = False  # --diff: describe the fixes, write nothing
+    # hash every file scanned (ScannedFile.sha256), as --fix does: for a caller
+    # that hands the run's findings to fixer.apply itself
+    digests: bool = False
 
 
 def compile_locators(cfg: Config) -> list[Locator]:
@@ -226,7 +229,7 @@ def _scan(
     if change is not None:  # --base: only the files the change touches are judged
         candidates = [c for c in candidates if change.judged(c.relpath)]
         problems = [p for p in problems if change.judged(p.path)]
-    settings = ScanSettings(tuple(compile_locators(cfg)), limits, lim.max_file_size, digests=opts.fix)
+    settings = ScanSettings(tuple(compile_locators(cfg)), limits, lim.max_file_size, digests=opts.fix or opts.digests)
     scanned = scan(candidates, settings, opts.jobs or os.cpu_count() or 1)
 
     def azure_files() -> list[str]:

@@ -452,7 +452,7 @@ def _compose_document(get: Callable[[], Any], limits: Limits, budget: Budget) ->
     while True:
         event = get()
         cls = type(event)
-        if cls is YStr:  # a scalar without an anchor: most events, so attached here
+        if cls is YStr:  # a scalar without an anchor: most events, so attached here (the attach below, inlined)
             created += 1
             if not stack:
                 root = event

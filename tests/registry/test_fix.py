@@ -722,7 +722,7 @@ def _scan(root: Path) -> tuple[Any, Any, Any]:
     from pinlint.scan import ScanSettings
     from pinlint.yamldoc import Limits
 
-    result = engine.run(engine.Options(paths=(str(root),), jobs=1))
+    result = engine.run(engine.Options(paths=(str(root),), jobs=1, digests=True))  # as --fix scans
     lim = result.config.limits
     settings = ScanSettings(tuple(engine.compile_locators(result.config)), Limits(lim.max_depth, lim.max_alias_nodes),
                             lim.max_file_size)
