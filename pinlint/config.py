@@ -9,6 +9,7 @@ says what is allowed, and the registry layer builds its settings from
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any, NamedTuple
 
@@ -107,6 +108,15 @@ def from_bytes(data: bytes, where: str, known_rules: Iterable[str] = ()) -> Conf
     return from_data(_parse(text, where), where, known_rules)
 
 
+_DIRECTIVE = re.compile(r"^%YAML", re.MULTILINE)
+
+
+def _plain_error(exc: BaseException) -> str:
+    """The first line of what went wrong, escaped and short (it can quote the config)."""
+    said = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return inert.text(said if len(said) <= 200 else said[:199] + "\u2026")
+
+
 def _parse(text: str, where: str) -> Any:
     from ruamel.yaml import YAML
     from ruamel.yaml.error import YAMLError
@@ -119,10 +129,14 @@ def _parse(text: str, where: str) -> Any:
         # ruamel.yaml.clib is there (the same values as its Python parser,
         # which a start pays 2 ms more for: tests/test_config_typing.py).
         load_all(text, CONFIG_LIMITS)
-        return YAML(typ="safe").load(text)
+        # libyaml's loader types every file as YAML 1.2; a `%YAML 1.1` directive
+        # (yes/no, 010 octal) is honoured by the Python parser only
+        return YAML(typ="safe", pure=_DIRECTIVE.search(text) is not None).load(text)
     except YamlError as exc:
         problem = exc.message.replace("invalid YAML: ", "not valid YAML: ", 1)
         raise ConfigError(f"invalid config: {where} (line {exc.line}, column {exc.column}): {problem}") from None
+    except (ValueError, KeyError, OverflowError) as exc:  # a value its tag or form cannot be: 2024-02-30, !!int x
+        raise ConfigError(f"invalid config: {where}: a value YAML cannot read: {_plain_error(exc)}") from None
     except YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         at = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""

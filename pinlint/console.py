@@ -10,7 +10,11 @@ def main() -> int:
     if sys.argv[1:] == ["--version"]:  # instant: nothing else is imported
         from pinlint import __version__
 
-        sys.stdout.write(f"pinlint {__version__}\n")
+        try:
+            sys.stdout.write(f"pinlint {__version__}\n")
+            sys.stdout.flush()
+        except (AttributeError, OSError):  # no stdout, or a closed pipe: as argparse's --version does
+            pass
         return 0
     from pinlint.cli import main as cli_main
 

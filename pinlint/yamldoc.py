@@ -208,7 +208,7 @@ def _plain_words(exc: MarkedYAMLError) -> tuple[str, Any]:
         return f"unterminated quoted string: the quote opened here is never closed ({problem})", start
     if "tab character" in problem:
         return "a tab is used for indentation: YAML indents with spaces only", exc.problem_mark
-    if context.startswith("while parsing a flow") and start is not None:
+    if context.startswith(("while parsing a flow sequence", "while parsing a flow mapping")) and start is not None:
         opener = "[" if "sequence" in context else "{"
         return f"the {opener} opened here is not closed ({problem})", start
     if "mapping values are not allowed" in problem:
@@ -349,7 +349,8 @@ def _convert(event: Any) -> _Event:
 
 
 class _Builders:
-    """Swaps the builders into the C parser's globals and back (see above)."""
+    """Puts the builders into the C parser's globals; ``globals.update(originals)``
+    puts the real classes back (see above)."""
 
     def __init__(self, module_globals: dict[str, Any]) -> None:
         self.globals = module_globals
@@ -357,9 +358,6 @@ class _Builders:
 
     def install(self) -> None:
         self.globals.update(_BUILDERS)
-
-    def restore(self) -> None:
-        self.globals.update(self.originals)
 
 
 def _c_builders() -> _Builders | None:
@@ -378,7 +376,7 @@ def _c_builders() -> _Builders | None:
     except Exception:  # noqa: BLE001 - any surprise means: do not swap
         return None
     finally:
-        swap.restore()
+        swap.globals.update(swap.originals)
     shapes = [type(e) for e in events]
     expected = [_Marker, _Marker, YMap, YStr, _Anchored, YStr, int, YStr, _Alias, int, _Marker, _Marker]
     works = shapes == expected and events[:2] == [_STREAM_START, _DOC_START] and events[-2:] == [_DOC_END, _STREAM_END]
@@ -388,12 +386,20 @@ def _c_builders() -> _Builders | None:
 _SWAP: _Builders | None | bool = False  # False: not probed yet
 
 
+# One document at a time per process: the builders are in the C parser's
+# module while a document is composed (or the probe runs), so two threads
+# composing at once would each put the real classes back under the other.
+_COMPOSING = _thread.RLock()
+
+
 def _event_source(text: str) -> tuple[Callable[[], Any], _Builders | None]:
     """A function returning the next event of ``text``, and the swap to
     install around calling it (None: its events come converted)."""
     global _SWAP
     if _SWAP is False:
-        _SWAP = _c_builders()
+        with _COMPOSING:
+            if _SWAP is False:
+                _SWAP = _c_builders()
     swap = cast("_Builders | None", _SWAP)
     if swap is not None:
         return CParser(text).get_event, swap
@@ -401,12 +407,6 @@ def _event_source(text: str) -> tuple[Callable[[], Any], _Builders | None]:
         CParser(text).get_event if CParser is not None else YAML(typ="safe", pure=True).parse(text).__next__
     )
     return (lambda: _convert(raw())), None
-
-
-# One document at a time per process: the builders are in the C parser's
-# module while a document is composed, so two threads composing at once
-# would each put the real classes back under the other.
-_COMPOSING = _thread.RLock()
 
 
 def _compose(text: str, limits: Limits, budget: Budget) -> Iterator[Node | None]:
@@ -419,7 +419,9 @@ def _compose(text: str, limits: Limits, budget: Budget) -> Iterator[Node | None]
                 root = _compose_document(get, limits, budget)
             finally:
                 if swap is not None:
-                    swap.restore()
+                    # dict.update directly, not through a method: a KeyboardInterrupt
+                    # would otherwise find a Python frame to land in before it runs
+                    swap.globals.update(swap.originals)
         if root is _STREAM_END:
             return
         yield cast("Node | None", root)

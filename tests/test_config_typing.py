@@ -44,3 +44,22 @@ def test_the_libyaml_loader_types_values_as_the_python_loader(text: str) -> None
 
 def test_documentation_holds_config_blocks() -> None:
     assert sum("rules:" in block or "registries:" in block for block in _yaml_blocks()) >= 3
+
+
+def test_a_yaml_1_1_directive_is_honoured() -> None:
+    """libyaml's loader types every file as YAML 1.2; a config that says
+    ``%YAML 1.1`` is typed by the Python parser, as before."""
+    text = "%YAML 1.1\n---\nregistries:\n  cache: yes\n  connections-per-host: 010\n"
+    assert config._parse(text, ".pinlint.yaml") == {"registries": {"cache": True, "connections-per-host": 8}}
+    assert config.from_bytes(text.encode(), ".pinlint.yaml").registries.connections_per_host == 8
+
+
+@pytest.mark.parametrize("text", [
+    "include: 2024-02-30\n", "2024-13-01: x\n", "include: !!int x\n", "include: !!bool x\n", "x: !!float y\n",
+    "x: " + "1" * 5000 + "\n",
+])
+def test_a_value_yaml_cannot_read_is_an_invalid_config(text: str) -> None:
+    from pinlint.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"invalid config: \.pinlint\.yaml: a value YAML cannot read: "):
+        config._parse(text, ".pinlint.yaml")

@@ -197,3 +197,11 @@ def test_the_declared_checks_are_what_the_check_modules_say() -> None:
     for (module, needs, rules), check in zip(DECLARED, all_checks(), strict=True):
         real = importlib.import_module(f"pinlint.checks.{module}").CHECK
         assert (check.name, check.needs, check.rules) == (real.name, real.needs, real.rules) == (module, needs, rules)
+
+
+def test_version_with_stdout_closed_exits_0_without_a_traceback(tmp_path: Path) -> None:
+    for close in ("import os; os.close(1)", "sys.stdout = None"):
+        code = (f"import sys\n{close}\nfrom pinlint.console import main\n"
+                "sys.argv = ['pinlint', '--version']\nraise SystemExit(main())\n")
+        proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+        assert (proc.returncode, proc.stderr) == (0, ""), (close, proc.stderr)

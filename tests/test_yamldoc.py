@@ -329,3 +329,48 @@ def test_threads_composing_at_once_get_their_own_documents() -> None:
         t.join()
     assert results == dict.fromkeys(range(len(texts)), "ok")
     _assert_real_classes()
+
+
+def test_threads_composing_their_first_documents_at_once_share_one_probe() -> None:
+    """The probe that decides whether the builders can be swapped in swaps
+    them in too: it runs under the same lock as composition, or a thread's
+    probe would put the real classes back under another's document."""
+    import threading
+
+    text = "".join(f"k{i}: &a{i} [a, b, {{c: d}}]\nr{i}: *a{i}\n" for i in range(1500))
+    expected = _compose(text, pure=False)
+    saved, interval = yamldoc._SWAP, sys.getswitchinterval()
+    failures: list[object] = []
+    sys.setswitchinterval(1e-6)  # threads change as often as they can
+    try:
+        for _ in range(4):
+            yamldoc._SWAP = False  # not probed yet, as in a fresh process
+            start = threading.Barrier(8)
+
+            def work(start: threading.Barrier = start) -> None:
+                start.wait()
+                try:
+                    got = [_dump(doc) for doc in yamldoc.iter_documents(text)]
+                except Exception as exc:  # noqa: BLE001 - recorded, asserted below
+                    failures.append(exc)
+                    return
+                if got != expected:
+                    failures.append(got)
+
+            threads = [threading.Thread(target=work) for _ in range(8)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+    finally:
+        sys.setswitchinterval(interval)
+        yamldoc._SWAP = saved
+    assert failures == []
+    _assert_real_classes()
+
+
+@pytest.mark.parametrize("text", ["a: [\n", "a: {image: [", "a: [b, "])
+def test_an_unfinished_flow_node_is_not_called_a_brace(text: str) -> None:
+    with pytest.raises(YamlError) as err:
+        load_all(text)
+    assert "{ opened here" not in err.value.message and "invalid YAML" in err.value.message
