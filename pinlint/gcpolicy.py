@@ -12,7 +12,9 @@ tenth of a large run.  While ``collect_less()`` is active:
 - a collection runs after 20 times as many allocations as usual.
 
 It still runs, so cycles (an exception's traceback) are still freed.  The
-outermost use puts everything back.
+outermost use puts everything back, except that a program which had frozen
+objects of its own before (pinlint used as a library) finds them, and
+pinlint's, still frozen: ``gc.unfreeze`` cannot tell them apart.
 """
 from __future__ import annotations
 
@@ -26,8 +28,8 @@ _active = 0
 @contextlib.contextmanager
 def collect_less() -> Iterator[None]:
     global _active
-    gc.freeze()
     if _active:  # nested: freeze what was made so far (a scan's results), on entry and exit
+        gc.freeze()
         _active += 1
         try:
             yield
@@ -35,6 +37,10 @@ def collect_less() -> Iterator[None]:
             _active -= 1
             gc.freeze()
         return
+    # A program that froze objects of its own (pinlint used as a library)
+    # keeps them frozen: then what pinlint froze stays frozen too.
+    host_froze = gc.get_freeze_count() > 0
+    gc.freeze()
     threshold = gc.get_threshold()
     gc.set_threshold(threshold[0] * 20, *threshold[1:])
     _active = 1
@@ -43,4 +49,5 @@ def collect_less() -> Iterator[None]:
     finally:
         _active = 0
         gc.set_threshold(*threshold)
-        gc.unfreeze()
+        if not host_froze:
+            gc.unfreeze()

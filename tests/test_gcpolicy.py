@@ -37,3 +37,15 @@ def test_put_back_when_the_run_fails() -> None:
     except ValueError:
         pass
     assert gc.get_threshold() == threshold and gc.get_freeze_count() == 0
+
+
+def test_what_the_host_program_froze_stays_frozen() -> None:
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        assert frozen > 0
+        with collect_less():
+            pass
+        assert gc.get_freeze_count() >= frozen
+    finally:
+        gc.unfreeze()
