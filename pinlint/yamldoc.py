@@ -247,8 +247,8 @@ def iter_documents(
 # as the empty ``YMap``/``YSeq``, a collection end as the offset where it ends
 # (an int).  The real classes are put back before a document is handed over,
 # and when composing fails, so no other code meets the builders: ruamel.yaml's
-# own loaders compose in C without events, and pinlint composes in one thread
-# per process.  When the C extension is missing, or makes its events some
+# own loaders compose in C without events, and a lock keeps composition to one
+# document at a time per process.  When the C extension is missing, or makes its events some
 # other way (``_c_builders`` checks once), ruamel.yaml's events are converted
 # into the same shapes, so composition is the same code either way.
 
@@ -348,19 +348,16 @@ def _convert(event: Any) -> _Event:
     return _STREAM_END if cls is ev.StreamEndEvent else _STREAM_START
 
 
-class _Builders:
-    """Puts the builders into the C parser's globals; ``globals.update(originals)``
-    puts the real classes back (see above)."""
+class _Swap(NamedTuple):
+    """The C parser's module globals and its real event classes:
+    ``globals.update(_BUILDERS)`` swaps the builders in, ``globals.update(originals)``
+    puts the classes back (see above)."""
 
-    def __init__(self, module_globals: dict[str, Any]) -> None:
-        self.globals = module_globals
-        self.originals = {name: module_globals[name] for name in _BUILDERS}
-
-    def install(self) -> None:
-        self.globals.update(_BUILDERS)
+    globals: dict[str, Any]
+    originals: dict[str, Any]
 
 
-def _c_builders() -> _Builders | None:
+def _c_builders() -> _Swap | None:
     """The swap for the C parser, if it makes its events the way the swap
     relies on: by calling the classes its module globals name, with the
     arguments the builders take.  Checked on a small stream that has every
@@ -368,8 +365,8 @@ def _c_builders() -> _Builders | None:
     names = getattr(sys.modules.get(getattr(CParser, "__module__", "")), "__dict__", {})
     if CParser is None or not all(name in names for name in _BUILDERS):
         return None
-    swap = _Builders(names)
-    swap.install()
+    swap = _Swap(names, {name: names[name] for name in _BUILDERS})
+    swap.globals.update(_BUILDERS)
     try:
         get = CParser("a: &x [b]\nc: *x\n").get_event
         events = [get() for _ in range(12)]
@@ -383,7 +380,7 @@ def _c_builders() -> _Builders | None:
     return swap if works and events[3] == "a" and events[3].end == 1 and events[6] == 9 else None
 
 
-_SWAP: _Builders | None | bool = False  # False: not probed yet
+_SWAP: _Swap | None | bool = False  # False: not probed yet
 
 
 # One document at a time per process: the builders are in the C parser's
@@ -392,7 +389,7 @@ _SWAP: _Builders | None | bool = False  # False: not probed yet
 _COMPOSING = _thread.RLock()
 
 
-def _event_source(text: str) -> tuple[Callable[[], Any], _Builders | None]:
+def _event_source(text: str) -> tuple[Callable[[], Any], _Swap | None]:
     """A function returning the next event of ``text``, and the swap to
     install around calling it (None: its events come converted)."""
     global _SWAP
@@ -400,7 +397,7 @@ def _event_source(text: str) -> tuple[Callable[[], Any], _Builders | None]:
         with _COMPOSING:
             if _SWAP is False:
                 _SWAP = _c_builders()
-    swap = cast("_Builders | None", _SWAP)
+    swap = cast("_Swap | None", _SWAP)
     if swap is not None:
         return CParser(text).get_event, swap
     raw: Callable[[], Any] = (
@@ -414,7 +411,7 @@ def _compose(text: str, limits: Limits, budget: Budget) -> Iterator[Node | None]
     while True:
         with _COMPOSING:
             if swap is not None:
-                swap.install()
+                swap.globals.update(_BUILDERS)
             try:
                 root = _compose_document(get, limits, budget)
             finally:

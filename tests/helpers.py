@@ -2,11 +2,23 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 DIGEST = "sha256:" + "a" * 64
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+
+
+def doc_blocks(lang: str) -> Iterator[tuple[str, int, str]]:
+    """``(document, line, text)`` of every fenced block of ``lang`` in the README and docs/."""
+    for path in DOCS:
+        text = path.read_text(encoding="utf-8")
+        for m in re.finditer(rf"^```{lang}\n(.*?)^```\n", text, re.DOTALL | re.MULTILINE):
+            yield path.relative_to(ROOT).as_posix(), text.count("\n", 0, m.start()) + 1, m.group(1)
 
 
 def make_repo(root: Path, files: dict[str, str | bytes]) -> Path:

@@ -3,16 +3,12 @@ as its pure-Python loader gives (YAML 1.2: ``yes`` stays a string, ``010`` is
 ten), which costs every start 2 ms more."""
 from __future__ import annotations
 
-import re
-from pathlib import Path
-
 import pytest
 from ruamel.yaml import YAML
 
 from pinlint import config
 from pinlint.yamldoc import YamlError, load_all
-
-REPO = Path(__file__).resolve().parent.parent
+from tests.helpers import doc_blocks
 
 SCALARS = (
     "a: [yes, no, on, off, y, n, true, True, TRUE, false, ~, null, '', 010, 0o10, 0x1F, 0b11, 1_000, +12, 1e3,"
@@ -25,10 +21,7 @@ SCALARS = (
 
 
 def _yaml_blocks() -> list[str]:
-    blocks = []
-    for doc in [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]:
-        blocks += re.findall(r"```ya?ml\n(.*?)```", doc.read_text(encoding="utf-8"), re.S)
-    return blocks
+    return [text for _, _, text in doc_blocks("yaml")]
 
 
 @pytest.mark.parametrize("text", [SCALARS, *_yaml_blocks()])

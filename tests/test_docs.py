@@ -26,9 +26,7 @@ from ruamel.yaml import YAML
 
 from pinlint import cli
 from pinlint import config as configmod
-
-ROOT = Path(__file__).resolve().parents[1]
-DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+from tests.helpers import DOCS, ROOT, doc_blocks
 
 
 def _vendored(name: str) -> dict[str, Any]:
@@ -40,14 +38,6 @@ def _vendored(name: str) -> dict[str, Any]:
 def _errors(schema: dict[str, Any], doc: Any) -> list[str]:
     validator = jsonschema.validators.validator_for(schema)(schema, format_checker=None)
     return [f"{'/'.join(map(str, e.absolute_path))}: {e.message[:300]}" for e in validator.iter_errors(doc)]
-
-
-def _blocks(lang: str) -> Iterator[tuple[str, int, str]]:
-    """``(document, line, text)`` of every fenced block of ``lang`` in the README and docs/."""
-    for path in DOCS:
-        text = path.read_text(encoding="utf-8")
-        for m in re.finditer(rf"^```{lang}\n(.*?)^```\n", text, re.DOTALL | re.MULTILINE):
-            yield path.relative_to(ROOT).as_posix(), text.count("\n", 0, m.start()) + 1, m.group(1)
 
 
 def _load(text: str) -> Any:
@@ -78,7 +68,7 @@ def _config_keys() -> list[str]:
     return list(schema["properties"])
 
 
-YAML_BLOCKS = list(_blocks("yaml"))
+YAML_BLOCKS = list(doc_blocks("yaml"))
 
 
 def _ids() -> list[str]:
@@ -231,7 +221,7 @@ def test_schema_subcommand_prints_a_schema_an_editor_can_use_alone(tmp_path: Pat
 
 
 def test_the_documented_report_example_matches_the_schema() -> None:
-    [example] = [t for d, _, t in _blocks("json") if d == "docs/json-report.md"]
+    [example] = [t for d, _, t in doc_blocks("json") if d == "docs/json-report.md"]
     assert _errors(_report_schema(), json.loads(example)) == []
 
 
