@@ -541,3 +541,29 @@ def test_an_empty_patch_in_a_crlf_file_is_still_skipped_quietly() -> None:
     text = "patches:\r\n  - patch: |\r\n\r\n  - patch: |\r\n      apiVersion: v1\r\n      kind: Pod\r\n" \
            "      spec: {containers: [{name: a, image: 'nginx:1'}]}\r\n"
     assert [r.text for r in scan(text, "kustomize", relpath="kustomization.yaml")[1]] == ["nginx:1"]
+
+
+# The keyword fast paths read the raw text, but a double-quoted scalar can
+# spell any key or value with escapes: such a file is parsed like any other.
+
+@pytest.mark.parametrize(("text", "kind", "want"), [
+    ('kind: Pod\napiVersion: v1\nspec:\n  containers:\n    - name: a\n      "\\x69mage": nginx:1\n',
+     "kubernetes", [(6, 19, "kubernetes", "nginx:1")]),
+    ('kind: Pod\napiVersion: v1\nspec:\n  containers:\n    - name: a\n      ? "ima\\\n        ge"\n      : nginx:1\n',
+     "kubernetes", [(8, 9, "kubernetes", "nginx:1")]),
+    ('"\\u0069mages":\n  - name: redis\n    newTag: "7"\n', "kustomize", [(2, 11, "kustomize", "redis:7")]),
+    ('services:\n  web:\n    "\\x69mage": postgres:16\n', "compose", [(3, 17, "compose", "postgres:16")]),
+    ('apiVersion: argoproj.io/v1alpha1\nkind: Workflow\nspec:\n  templates:\n    - name: r\n      resource:\n'
+     '        "m\\x61nifest": |\n          apiVersion: v1\n          kind: Pod\n'
+     '          spec: {containers: [{name: a, image: busybox}]}\n', "kubernetes", [(10, 48, "kubernetes", "busybox")]),
+])
+def test_an_escaped_keyword_does_not_hide_a_reference(text: str, kind: str, want: list[tuple[int, int, str, str]],
+                                                      ) -> None:
+    assert found(text, kind) == want
+
+
+def test_cli_reports_a_reference_whose_key_is_escaped(tmp_path: Path) -> None:
+    hidden = 'apiVersion: v1\nkind: Pod\nspec:\n  containers:\n    - name: a\n      "\\x69mage": nginx:latest\n'
+    run = run_cli(make_repo(tmp_path / "r", {"pod.yaml": hidden}))
+    assert run.code == 1
+    assert [(r, line) for r, line, _ in rules_at(run, "pod.yaml")] == [("PIN001", 6)]
