@@ -1,3 +1,3 @@
-from pinlint.console import main
+from pinlint.console import run
 
-raise SystemExit(main())
+run()

@@ -1,9 +1,18 @@
 """The ``pinlint`` command: the entry point of the console script (and of
 ``python -m pinlint``).  ``pinlint --version`` answers before anything else
-is imported; everything else is ``cli.main``."""
+is imported; everything else is ``cli.main``.
+
+``run`` is what the command runs: ``main``, then, once its output is
+flushed, the process ends without tearing the interpreter down.  Freeing
+every module and object one by one took 15 ms of a 70 ms one-file lint and
+30 to 40 ms after a large tree, and nothing is left to do by then: reports
+are written and closed, worker pools and git processes are shut down.
+``main`` itself returns, for callers in the same process."""
 from __future__ import annotations
 
+import os
 import sys
+from typing import NoReturn
 
 
 def main() -> int:
@@ -19,3 +28,14 @@ def main() -> int:
     from pinlint.cli import main as cli_main
 
     return cli_main()
+
+
+def run() -> NoReturn:
+    code = main()
+    try:
+        for stream in (sys.stdout, sys.stderr):
+            if stream is not None:
+                stream.flush()
+    except (OSError, ValueError):  # a closed pipe or stream: the interpreter's own exit reports it as before
+        raise SystemExit(code) from None
+    os._exit(code)

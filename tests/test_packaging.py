@@ -133,7 +133,7 @@ def test_wheel_ships_rules_locators_and_schemas(wheel: Path) -> None:
     assert not stray, sorted(stray)
     scripts = configparser.ConfigParser()
     scripts.read_string(entry_points)
-    assert scripts["console_scripts"]["pinlint"].strip() == "pinlint.console:main"
+    assert scripts["console_scripts"]["pinlint"].strip() == "pinlint.console:run"
 
 
 def test_installed_wheel_is_what_runs(venv: Path, elsewhere: Path) -> None:

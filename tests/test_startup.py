@@ -50,9 +50,10 @@ locators:
 
 def _imported(repo: Path, *args: str) -> tuple[set[str], subprocess.CompletedProcess[str]]:
     code = (
-        "import sys, json, runpy\n"
+        "import sys, json\n"
         "sys.argv = ['pinlint'] + json.loads(sys.argv[1])\n"
-        "try:\n    runpy.run_module('pinlint', run_name='__main__')\n"
+        "from pinlint.console import main\n"  # what `python -m pinlint` runs, but it returns
+        "try:\n    main()\n"
         "except SystemExit:\n    pass\n"
         "sys.stdout.flush()\n"
         "sys.stderr.write('\\nMODULES ' + json.dumps(sorted(sys.modules)))\n"
@@ -205,3 +206,19 @@ def test_version_with_stdout_closed_exits_0_without_a_traceback(tmp_path: Path) 
                 "sys.argv = ['pinlint', '--version']\nraise SystemExit(main())\n")
         proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=60)
         assert (proc.returncode, proc.stderr) == (0, ""), (close, proc.stderr)
+
+
+def test_the_command_writes_all_its_output_and_keeps_its_exit_code(tmp_path: Path) -> None:
+    """``pinlint`` ends without interpreter teardown (``console.run``): what
+    it wrote must still all arrive, through a pipe, and its exit code stay."""
+    pods = {f"apps/p{n}.yaml": POD.replace("name: x", f"name: x{n}") for n in range(300)}
+    repo = make_repo(tmp_path / "r", pods)
+    proc = subprocess.run([sys.executable, "-m", "pinlint", "--offline", "--format", "json", "--no-progress", "."],
+                          cwd=repo, capture_output=True, text=True, timeout=120)
+    assert len(proc.stdout) > 65536  # more than a pipe and a stdio buffer hold
+    report = json.loads(proc.stdout)
+    assert (proc.returncode, len(report["refs"]), proc.stderr) == (1, 300, "")
+    clean = make_repo(tmp_path / "c", {"pod.yaml": POD.replace("nginx:1.25", f"nginx:1.25@{DIGEST}")})
+    proc = subprocess.run([sys.executable, "-m", "pinlint", "--offline", "pod.yaml"], cwd=clean,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0 and "no problems in 1 file" in proc.stdout, proc.stdout + proc.stderr
