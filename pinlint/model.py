@@ -111,6 +111,7 @@ class LocatedRef(_LocatedRefFields):
     ) -> LocatedRef:
         if parsed is None:
             parsed = parse(text)
+            text = parsed.text  # the same string (``parse`` shares results): pickled once
         templated = templated or isinstance(parsed, Templated)
         return super().__new__(cls, path, kind, text, span, exact, templated, fields, where, parsed, object,
                                built, tag_from)

@@ -91,7 +91,26 @@ def is_templated(text: str) -> bool:
 
 
 def parse(text: str) -> Parsed:
-    """Parse one reference as written in a manifest."""
+    """Parse one reference as written in a manifest.  The same text gives the
+    same (immutable) object: a repository names the same images again and
+    again, and results then share it (fewer objects to move between processes)."""
+    text = str(text)  # a YAML node's text: its position is not part of the result
+    parsed = _PARSED.get(text)
+    if parsed is None:
+        parsed = _parse(text)
+        if len(text) <= _CACHED_LENGTH:  # the cache stays small whatever a file holds
+            if len(_PARSED) >= _CACHED_TEXTS:
+                _PARSED.clear()
+            _PARSED[text] = parsed
+    return parsed
+
+
+_PARSED: dict[str, Parsed] = {}
+_CACHED_TEXTS = 4096
+_CACHED_LENGTH = 600  # longer than any valid reference (name 255, tag 128, sha512 digest 135)
+
+
+def _parse(text: str) -> Parsed:
     if is_templated(text):
         return Templated(text)
     m = _PLACEHOLDER_RE.match(text)

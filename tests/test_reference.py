@@ -108,3 +108,19 @@ def test_whitespace_is_what_str_isspace_says_for_every_code_point() -> None:
     assert all(isinstance(parse(f"nginx:1{c}2"), Invalid) for c in spaces)
     others = (c for c in map(chr, range(0x110000)) if not c.isspace())
     assert all(("a" + c + "b").split() == ["a" + c + "b"] for c in others)
+
+
+def test_parse_shares_results_and_keeps_its_cache_small() -> None:
+    from pinlint import reference
+    from pinlint.yamldoc import iter_documents
+
+    node = next(iter(iter_documents("image: ghcr.io/acme/web:1.2\n")))["image"]
+    first, again = parse(node), parse("ghcr.io/acme/web:1.2")
+    assert first is again and type(first.text) is str  # the node's position is not kept in the result
+    assert LocatedRef("a.yaml", "kubernetes", node, Span(7, 27, 1, 8)).text is first.text
+    long = "x" * 5000
+    assert parse(long) == parse(long) and long not in reference._PARSED
+    for n in range(reference._CACHED_TEXTS + 10):
+        parse(f"acme/app:{n}")
+    assert len(reference._PARSED) <= reference._CACHED_TEXTS
+    assert parse("acme/app:5") == ImageRef("acme/app:5", "docker.io", "acme/app", "5", None)
