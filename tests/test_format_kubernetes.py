@@ -218,3 +218,17 @@ def test_compose_with_merge_key_reports_anchor(tmp_path: Path) -> None:
         ("compose.yaml", 2, 10, "compose", "redis:7"),
         ("compose.yaml", 7, 13, "compose", "nginx"),
     ]
+
+
+# A locator path is tried only when its words are in the document's text, but
+# a double-quoted key can spell any word with escapes: such a document is
+# walked whatever its bytes say.
+
+@pytest.mark.parametrize("text", [
+    'apiVersion: apps/v1\nkind: Deployment\nspec:\n  "\\x74emplate":\n    spec:\n'
+    '      containers: [{name: a, image: "nginx:latest"}]\n',
+    'apiVersion: batch/v1\nkind: CronJob\nspec:\n  "jobTem\\u0070late":\n    spec:\n      template:\n'
+    '        spec:\n          containers: [{name: a, image: "nginx:latest"}]\n',
+])
+def test_an_escaped_key_on_a_locator_path_does_not_hide_a_reference(text: str) -> None:
+    assert [ref for _, _, ref in locate(text)] == ["nginx:latest"]
