@@ -19,7 +19,11 @@ from collections.abc import Iterable, Sequence
 from pinlint.model import Finding, Suppression
 from pinlint.sourcetext import SourceText
 
-_COMMENT = re.compile(r"#\s*pinlint:\s*ignore(?:\[(?P<rules>[^\]]*)\])?(?P<rest>[^\n]*)")
+# Within one line: ``\s`` would let a bare ``#`` at the end of a line reach a
+# ``pinlint: ignore`` key on the next.  After ``ignore`` (or its ``[…]``) comes
+# whitespace or the end of the line: ``ignore-PIN021``, ``ignored`` or an
+# unclosed ``ignore[PIN021`` are not read as "every rule".
+_COMMENT = re.compile(r"#[ \t]*pinlint:[ \t]*ignore(?:\[(?P<rules>[^\]\n]*)\])?(?P<rest>(?:[ \t\r][^\n]*)?)(?=\n|$)")
 _UNTIL = re.compile(r"\buntil=(\d{4}-\d{2}-\d{2})\b")
 
 
@@ -47,6 +51,8 @@ def parse(
             continue  # inside a scalar: data, not a comment
         line, column = source.position(at)
         rules = tuple(r.strip() for r in (m["rules"] or "").split(",") if r.strip())
+        if (m["rules"] is not None and not rules) or m["rest"].lstrip().startswith("["):
+            continue  # ``ignore[]`` or ``ignore [PIN021]``: not "every rule"; unread, it suppresses nothing
         until = _UNTIL.search(m["rest"])
         found.append(Suppression(path, line, column, rules, until[1] if until else None, (line, line + 1)))
     return tuple(found)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime
 
+import pytest
+
 from pinlint import suppressions
 from pinlint.model import Finding
 from pinlint.sourcetext import SourceText
@@ -57,3 +59,37 @@ def test_a_suppression_of_rules_that_did_not_run_is_not_unused() -> None:
     out = suppressions.apply([], sups, TODAY, pin903, judged)
     assert [f.line for f in out] == [2, 3]
     assert suppressions.apply([], sups, TODAY, pin903, frozenset({"PIN903", "unused-suppression"})) == []
+
+
+def test_a_suppression_stays_on_its_line() -> None:
+    # a bare "#" at the end of a line is not a suppression because a
+    # `pinlint: ignore` key follows on the next line (or after blank lines)
+    assert _sups("image: nginx:latest #\npinlint: ignore\n") == []
+    assert _sups("image: nginx:latest #\n\n  pinlint:\n    ignore\n") == []
+    assert _sups("image: nginx:latest # pinlint:\n  ignore\n") == []
+    assert _sups("image: a # pinlint: ignore[PIN003\n]\n") == []
+
+
+@pytest.mark.parametrize("comment", [
+    "# pinlint: ignore [PIN021] the space makes it every rule to a regex",
+    "# pinlint: ignore[]",
+    "# pinlint: ignore[ , ]",
+    "# pinlint: ignore[PIN021",
+    "# pinlint: ignore-PIN021",
+    "# pinlint: ignored",
+    "# pinlint: ignore(PIN021)",
+    "# pinlint: ignore[PIN021]x",
+])
+def test_a_suppression_pinlint_cannot_read_suppresses_nothing(comment: str) -> None:
+    sups = _sups(f"image: a  {comment}\n")
+    assert suppressions.apply([_finding(1)], sups, TODAY) == [_finding(1)]
+
+
+@pytest.mark.parametrize("comment", [
+    "# pinlint: ignore", "# pinlint:ignore", "#pinlint: ignore[PIN001]", "# pinlint: ignore[PIN001] reason",
+    "# pinlint: ignore\treason [OPS-1]", "# pinlint: ignore until=2027-01-01",
+])
+def test_well_formed_suppressions_still_work(comment: str) -> None:
+    for end in ("\n", "\r\n", ""):
+        sups = _sups(f"image: a  {comment}{end}")
+        assert suppressions.apply([_finding(1)], sups, TODAY) == [], (comment, end)
