@@ -116,3 +116,10 @@ def test_inventory_and_findings_through_the_cli(tmp_path: Path) -> None:
     rules = {(f["rule"], f["line"]) for f in report["findings"] if f["path"] == "chart/templates/deployment.yaml"}
     assert rules == {("PIN001", 10), ("PIN001", 18)}
     assert code == 1
+
+
+def test_a_quoted_image_key_is_still_a_literal_line() -> None:
+    # YAML reads "image": and 'image': as the key image: the line deploys its value as written
+    text = ('spec:\n  containers:\n    - name: a\n      "image": busybox:latest\n'
+            "    - name: b\n      'image': \"redis:7\"\n    - \"image\": nginx:1\n")
+    assert located(text) == [(4, 16, "busybox:latest"), (6, 17, "redis:7"), (7, 16, "nginx:1")]

@@ -2,7 +2,8 @@
 
 A chart's ``templates/`` are Go templates, not YAML, and are never parsed.
 But a line whose value is written out, not rendered, is deployed exactly as
-written, so it is a reference: the line is ``image: <value>``, optionally a
+written, so it is a reference: the line is ``image: <value>`` (the key may be
+quoted: ``"image": <value>``), optionally a
 list item (``- image: …``), the value plain, ``"double"`` or ``'single'``
 quoted, optionally followed by a ``#`` comment, and *the line holds no*
 ``{{``.  A line with a template expression anywhere is not a reference, not
@@ -22,7 +23,7 @@ from pinlint.sourcetext import SourceText
 KIND = "helm-template"
 
 _LINE = re.compile(
-    r"[ \t]*(?:-[ \t]+)?image[ \t]*:[ \t]+"
+    r"[ \t]*(?:-[ \t]+)?(?:image|\"image\"|'image')[ \t]*:[ \t]+"
     r"(?:\"(?P<dq>[^\"\\]+)\"|'(?P<sq>[^']+)'|(?P<plain>[^\s\"'#,\[\]{}&*!|>%@`][^\s#]*))"
     r"[ \t]*(?:#.*)?\r?"
 )
