@@ -18,7 +18,7 @@ from pinlint.discovery import Candidate
 from pinlint.formats import embedded, helm_template
 from pinlint.locators import Locator
 from pinlint.model import FileProblem, LocatedRef, ScannedFile
-from pinlint.sourcetext import DecodeError, SourceText
+from pinlint.sourcetext import DecodeError, OtherEncoding, SourceText
 from pinlint.yamldoc import Budget, Limits, Node, YamlError, YMap, YSeq, YStr, is_null, iter_documents
 
 _PARALLEL_MIN_FILES = 400
@@ -95,7 +95,8 @@ def scan_bytes(c: Candidate, data: bytes, settings: ScanSettings, k8s_keywords: 
     try:
         source = SourceText.from_bytes(data)
     except DecodeError as exc:
-        return _problem(c, "PIN901", f"{exc}: not read", digest=digest)
+        return _problem(c, "PIN900" if isinstance(exc, OtherEncoding) else "PIN901", f"{exc}: not read",
+                        digest=digest)
     scalars: list[tuple[int, int]] = []  # where a "# pinlint:" is data, not a comment
     if c.kind == "dockerfile":
         from pinlint.formats.dockerfile import ExpansionLimit

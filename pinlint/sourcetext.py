@@ -19,8 +19,23 @@ class DecodeError(Exception):
     """The bytes are not text pinlint can read (binary, not UTF-8)."""
 
 
+class OtherEncoding(DecodeError):
+    """Text in an encoding that YAML tools read but pinlint does not: UTF-16
+    or UTF-32 with a byte-order mark.  Unlike other undecodable bytes, such a
+    file can be deployed as it is, so it is an error (PIN900), not a warning."""
+
+
+# UTF-32 first: its little-endian mark starts with UTF-16's.
+_OTHER_BOMS = ((codecs.BOM_UTF32_LE, "UTF-32"), (codecs.BOM_UTF32_BE, "UTF-32"),
+               (codecs.BOM_UTF16_LE, "UTF-16"), (codecs.BOM_UTF16_BE, "UTF-16"))
+
+
 def decode(data: bytes) -> tuple[str, int]:
     """Decode file bytes to text; return (text, number of BOM bytes)."""
+    for mark, name in _OTHER_BOMS:
+        if data.startswith(mark):
+            raise OtherEncoding(f"{name} text (it starts with a byte-order mark), which YAML tools read and "
+                                "pinlint does not; store it as UTF-8")
     if b"\x00" in data[:8192]:
         raise DecodeError("binary file (contains NUL bytes)")
     bom = len(BOM) if data.startswith(BOM) else 0

@@ -18,6 +18,7 @@ the suite; nothing here asserts on time or memory (see ``benchmarks/``).
 """
 from __future__ import annotations
 
+import codecs
 import json
 import os
 import subprocess
@@ -220,12 +221,22 @@ def fifo(root: Path) -> Expected:
     return [("apps/pipe.yaml", "PIN901", 1, 1, ("not a regular file",))]
 
 
+def utf16_file(root: Path) -> Expected:
+    """YAML tools read UTF-16 and UTF-32 with a byte-order mark (kubectl
+    would deploy these), so they are errors, not unreadable-file warnings."""
+    (root / "apps/utf16.yaml").write_bytes(pod("nginx:latest").encode("utf-16"))
+    (root / "apps/utf32.yaml").write_bytes(pod("nginx:latest").encode("utf-32-be").join((codecs.BOM_UTF32_BE, b"")))
+    return [("apps/utf16.yaml", "PIN900", 1, 1, ("UTF-16 text", "store it as UTF-8")),
+            ("apps/utf32.yaml", "PIN900", 1, 1, ("UTF-32 text", "store it as UTF-8"))]
+
+
 CASES: dict[str, Callable[[Path], Expected]] = {
     "invalid-yaml": invalid_yaml,
     "alias-bomb": alias_bomb,
     "recursive-alias": recursive_alias,
     "binary-deploy-yaml": binary_file,
     "latin-1": latin1_file,
+    "utf-16-and-utf-32": utf16_file,
     "binary-gitlab-ci": binary_gitlab_ci,
     "latin-1-gitlab-ci": latin1_gitlab_ci,
     "50MB": huge_file,
