@@ -283,7 +283,15 @@ _DOC_END: _Marker = _Marker("document end")
 _Event: TypeAlias = "YStr | YMap | YSeq | int | _Anchored | _Alias | _Marker"
 
 
+_BINARY = "tag:yaml.org,2002:binary"
+
+
 def _scalar(anchor: str | None, tag: Any, implicit: Any, value: str, sm: Any, em: Any, style: Any) -> _Event:
+    if tag is not None and tag == _BINARY:
+        # Go's YAML (kubectl, Helm, kustomize) decodes it: `!!binary aW1hZ2U=` is the key `image`.
+        # Hostile, not merely unusual: an embedded block that holds one is not skipped either.
+        raise LimitError("a !!binary scalar, which YAML tools decode and pinlint does not read",
+                         sm.line + 1, sm.column + 1)
     node = YStr(value)
     node._pos = (
         _STYLE_CODE[style] | (sm.column + 1) << _COL | (sm.line + 1) << _LINE
@@ -333,7 +341,7 @@ def _convert(event: Any) -> _Event:
     """A ruamel.yaml event as the builders above would have made it."""
     cls = type(event)
     if cls is ev.ScalarEvent:
-        return _scalar(event.anchor, None, None, event.value, event.start_mark, event.end_mark, event.style)
+        return _scalar(event.anchor, event.tag, None, event.value, event.start_mark, event.end_mark, event.style)
     if cls is ev.MappingStartEvent or cls is ev.SequenceStartEvent:
         start = _map_start if cls is ev.MappingStartEvent else _seq_start
         return start(event.anchor, None, None, event.start_mark, event.end_mark, event.flow_style)

@@ -230,6 +230,12 @@ def utf16_file(root: Path) -> Expected:
             ("apps/utf32.yaml", "PIN900", 1, 1, ("UTF-32 text", "store it as UTF-8"))]
 
 
+def binary_key(root: Path) -> Expected:
+    (root / "apps/binary.yaml").write_text(pod("nginx:1.25@sha256:" + "ab" * 32).replace(
+        "      image:", "      !!binary aW1hZ2U=: nginx:latest\n      pinned:"))
+    return [("apps/binary.yaml", "PIN900", 7, 7, ("!!binary scalar",))]
+
+
 CASES: dict[str, Callable[[Path], Expected]] = {
     "invalid-yaml": invalid_yaml,
     "alias-bomb": alias_bomb,
@@ -237,6 +243,7 @@ CASES: dict[str, Callable[[Path], Expected]] = {
     "binary-deploy-yaml": binary_file,
     "latin-1": latin1_file,
     "utf-16-and-utf-32": utf16_file,
+    "binary-key": binary_key,
     "binary-gitlab-ci": binary_gitlab_ci,
     "latin-1-gitlab-ci": latin1_gitlab_ci,
     "50MB": huge_file,

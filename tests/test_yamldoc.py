@@ -193,6 +193,9 @@ CRAFTED = [
     "a: " + "[" * 1500 + "]" * 1500 + "\n",
     _bomb(9),
     _bomb(3),
+    "spec:\n  !!binary aW1hZ2U=: nginx:latest\n",  # Go's YAML decodes it: the key `image`
+    "a: !<tag:yaml.org,2002:binary> eA==\n",
+    "%TAG !e! tag:yaml.org,2002:\n---\na: [x, !e!binary eA==]\n",
 ]
 
 
@@ -374,3 +377,18 @@ def test_an_unfinished_flow_node_is_not_called_a_brace(text: str) -> None:
     with pytest.raises(YamlError) as err:
         load_all(text)
     assert "{ opened here" not in err.value.message and "invalid YAML" in err.value.message
+
+
+@pytest.mark.parametrize("pure", [False, True], ids=["C", "pure Python"])
+def test_a_binary_scalar_is_refused_however_its_tag_is_spelled(pure: bool) -> None:
+    """``!!binary`` is decoded by the tools that deploy a manifest, so a
+    reference could hide in base64: composing such a document fails, as a
+    limit does (an embedded block holding one is not skipped either)."""
+    for text, at in (("spec:\n  !!binary aW1hZ2U=: nginx:latest\n", (2, 3)),
+                     ("a: !<tag:yaml.org,2002:binary> eA==\n", (1, 4)),
+                     ("%TAG !e! tag:yaml.org,2002:\n---\na: [x, !e!binary eA==]\n", (3, 8))):
+        assert _compose(text, pure) == ("error", "LimitError", "a !!binary scalar, which YAML tools decode and "
+                                        "pinlint does not read", *at)
+    other_tags = _compose("a: !!str x\nb: !binary y\n", pure)  # read as their text, as before
+    assert [[(k[1], v[1]) for k, v in doc[3]] for doc in other_tags] == [[("a", "x"), ("b", "y")]]
+    _assert_real_classes()

@@ -40,8 +40,9 @@ def module(kind: str) -> Any:
 
 # A file of this kind whose text holds none of these words cannot hold a
 # reference and is not parsed at all (the fast path for large trees).  A
-# text with a backslash is always parsed: a double-quoted scalar can spell
-# any word with escapes (``"\x69mage": nginx``), so its bytes prove nothing.
+# text with a backslash or a tag is always parsed: a double-quoted scalar can
+# spell any word with escapes (``"\x69mage": nginx``), and a ``!!binary`` one
+# in base64 (which ``yamldoc`` refuses), so its bytes prove nothing.
 KEYWORDS: dict[str, tuple[str, ...]] = {
     "kustomize": ("images", "patch"),
     "helm-values": ("image", "repository"),
@@ -118,7 +119,7 @@ def kubernetes_keywords(locators: Sequence[Locator]) -> tuple[str, ...]:
 
 def may_hold_refs(kind: str, text: str, k8s_keywords: tuple[str, ...]) -> bool:
     words = k8s_keywords if kind == "kubernetes" else KEYWORDS.get(kind, ())
-    return "\\" in text or any(w in text for w in words)
+    return "\\" in text or "!" in text or any(w in text for w in words)
 
 
 def locate_yaml(kind: str, path: str, source: SourceText, docs: Sequence[object],
