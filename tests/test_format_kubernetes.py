@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from pinlint import engine
+from pinlint import engine, formats
 from pinlint.config import Config
 from pinlint.formats import Classifier, kubernetes, kustomize
+from pinlint.model import apply_edits
 from pinlint.sourcetext import SourceText
 from pinlint.yamldoc import load_all
 from tests.helpers import DIGEST, make_repo, refs_at, run_json
@@ -232,3 +233,63 @@ def test_compose_with_merge_key_reports_anchor(tmp_path: Path) -> None:
 ])
 def test_an_escaped_key_on_a_locator_path_does_not_hide_a_reference(text: str) -> None:
     assert [ref for _, _, ref in locate(text)] == ["nginx:latest"]
+
+
+# Flux image overrides: a Kustomization's spec.images and a HelmRelease's
+# kustomize post-renderer are Kustomize images: entries, applied by Flux.
+
+FLUX = """\
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata: {name: apps, namespace: flux-system}
+spec:
+  interval: 10m
+  path: ./apps
+  images:
+    - name: ghcr.io/acme/web
+      newTag: latest
+    - name: nginx
+      newName: registry.example.com/nginx
+      digest: sha256:0000000000000000000000000000000000000000000000000000000000000000
+    - name: only-a-name
+---
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata: {name: podinfo}
+spec:
+  postRenderers:
+    - kustomize:
+        images:
+          - {name: ghcr.io/stefanprodan/podinfo, newTag: "6.5"}
+---
+apiVersion: example.com/v1
+kind: Kustomization
+spec:
+  images: [{name: not-flux, newTag: "1"}]
+"""
+
+
+def test_flux_image_overrides_are_kustomize_entries() -> None:
+    from tests.test_embedded import found, scan
+
+    assert found(FLUX) == [
+        (8, 13, "kustomize", "ghcr.io/acme/web:latest"),
+        (11, 16, "kustomize", "registry.example.com/nginx@sha256:" + "0" * 64),
+        (22, 20, "kustomize", "ghcr.io/stefanprodan/podinfo:6.5"),
+    ]
+    assert [r.object for r in scan(FLUX)[1]] == ["Kustomization/apps", "Kustomization/apps", "HelmRelease/podinfo"]
+    data, refs = scan(FLUX)
+    for n, ref in enumerate(refs):  # each fixed as a kustomization.yaml entry is: its digest written or added
+        plan = formats.plan_pin(ref, DIGEST, "tag-and-digest")
+        assert plan is not None
+        again = scan(apply_edits(data, plan.edits))[1]
+        assert [r.text for r in again] == [plan.text if i == n else r.text for i, r in enumerate(refs)]
+        assert plan.text.endswith("@" + DIGEST)
+
+
+def test_cli_judges_a_flux_override(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "r", {"clusters/prod/apps.yaml": FLUX})
+    code, report, _ = run_json("--offline", str(repo))
+    assert code == 1
+    assert [(f["rule"], f["line"], f["ref"]) for f in report["findings"]] == [
+        ("PIN001", 8, "ghcr.io/acme/web:latest"), ("PIN001", 22, "ghcr.io/stefanprodan/podinfo:6.5")]

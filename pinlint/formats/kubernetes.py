@@ -9,7 +9,7 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 
 from pinlint import reference
-from pinlint.formats import objects, skaffold
+from pinlint.formats import kustomize, objects, skaffold
 from pinlint.formats.yamlrefs import (
     Memo,
     Where,
@@ -104,8 +104,30 @@ def locate_document(
         for ref in _fallback(path, source, doc, label):
             found.add(ref.span.start)
             yield ref
+    for images_path in _FLUX_IMAGES.get(kind, ()) if api_version.startswith(_FLUX_GROUPS) else ():
+        yield from _flux_images(path, source, doc, label, images_path)
     if _scalar_fallback_applies(api_version, kind):
         yield from scalar_images(path, source, doc, label, found, memo)
+
+
+# Flux's image overrides are Kustomize ``images:`` entries (name, newName,
+# newTag, digest): what a Flux Kustomization applies, and what a
+# HelmRelease's kustomize post-renderer writes into the rendered chart.
+_FLUX_GROUPS = ("kustomize.toolkit.fluxcd.io/", "helm.toolkit.fluxcd.io/")
+_FLUX_IMAGES: dict[str, tuple[tuple[str, ...], ...]] = {
+    "Kustomization": (("spec", "images"),),
+    "HelmRelease": (("spec", "postRenderers[]", "kustomize", "images"),),
+}
+
+
+def _flux_images(path: str, source: SourceText, doc: YMap, label: str, images_path: tuple[str, ...],
+                 ) -> Iterator[LocatedRef]:
+    for images, where in walk(doc, images_path):
+        if isinstance(images, YSeq):
+            for n, entry in enumerate(images):
+                ref = kustomize.image_entry(path, source, entry, f"{label} {where}[{n}]")
+                if ref:
+                    yield ref
 
 
 def _label(doc: YMap, kind: str) -> str:

@@ -33,13 +33,15 @@ def locate(path: str, source: SourceText, docs: Sequence[object]) -> list[Locate
         if not isinstance(images, YSeq):
             continue
         for n, entry in enumerate(images):
-            ref = _entry(path, source, entry, f"images[{n}]")
+            ref = image_entry(path, source, entry, f"images[{n}]")
             if ref:
                 refs.append(ref)
     return refs
 
 
-def _entry(path: str, source: SourceText, entry: object, where: str) -> LocatedRef | None:
+def image_entry(path: str, source: SourceText, entry: object, where: str) -> LocatedRef | None:
+    """The reference of one ``images:`` entry (``where``: its key path), or
+    None when it overrides nothing; Flux's image overrides are read with it too."""
     name, new_name = get_str(entry, "name"), get_str(entry, "newName")
     tag, digest = get_str(entry, "newTag"), get_str(entry, "digest")
     empty_digest = digest if digest is not None and not str(digest) else None
