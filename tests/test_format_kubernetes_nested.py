@@ -487,12 +487,17 @@ def test_helm_release_values_are_left_to_the_helm_values_reader(tmp_path: Path) 
         |      images:
         |      - {name: x, newTag: '1'}
     """)
-    assert locate(text) == []
+    # The scalar fallback reads nothing of it: the values are Helm values, and
+    # the post-renderer's images: entry is a Kustomize one (see test_format_kubernetes).
+    source = SourceText.from_bytes(text.encode())
+    found = kubernetes.locate("f.yaml", source, load_all(source.text), LOCATORS)
+    assert [(r.span.line, r.span.column, r.kind, r.text) for r in found] == [(13, 16, "kustomize", "x:1")]
     repo = make_repo(tmp_path / "r", {"release.yaml": text})
     _, report, _ = run_json("--offline", str(repo))
     assert refs_at(report) == [
         ("release.yaml", 8, 12, "helm-values", "ghcr.io/stefanprodan/podinfo:6.5.0"),
         ("release.yaml", 9, 19, "helm-values", "ghcr.io/acme/side:1"),
+        ("release.yaml", 13, 16, "kustomize", "x:1"),
     ]
 
 
