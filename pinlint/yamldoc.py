@@ -447,7 +447,7 @@ def _compose_document(get: Callable[[], Any], limits: Limits, budget: Budget) ->
     open_anchors: set[str] = set()
     # one frame per open collection (a list, not an object: this is the hot path):
     # [container: YMap | YSeq, pending key: YStr | None, anchor: str | None,
-    #  node count at start: int, merges: list[Node] | None]
+    #  node count at start: int, merges: list[(value, keys set before it, the << key)] | None]
     stack: list[list[Any]] = []
     node: Node
     container: YMap | YSeq
@@ -548,11 +548,16 @@ def _compose_document(get: Callable[[], Any], limits: Limits, budget: Budget) ->
 
 def _set_value(frame: list[Any], key: YStr, node: Node) -> None:
     """``node`` as the value of ``key`` in the frame's mapping (a merge key's
-    value is kept for when the mapping ends)."""
-    if key == "<<" and key.style == "":
+    value is kept for when the mapping ends, with how many keys were set
+    before it)."""
+    if key == "<<":
+        if key.style != "":
+            # Ruby's YAML (GitLab CI) merges a quoted "<<", Go's (kubectl, Helm) keeps it as a key
+            raise LimitError('a quoted "<<" key, which some YAML tools merge and others keep as a key',
+                             key.line, key.col)
         if frame[4] is None:
             frame[4] = []
-        frame[4].append(node)
+        frame[4].append((node, len(frame[0]), key))
     elif key in frame[0]:
         frame[0]._set(key, node, key)  # a repeated key: remember the later key node
     else:
@@ -576,14 +581,36 @@ _EMPTY_SEQ = _shared(YSeq())
 _SHARED_NULLS = {value: _shared(YStr(value)) for value in _NULLS}
 
 
-def _apply_merges(node: YMap, merges: list[Node]) -> None:
-    """YAML merge keys (``<<: *base``): explicit keys win, earlier merges win."""
-    for merged in merges:
+def _apply_merges(node: YMap, merges: list[tuple[Node, int, YStr]]) -> None:
+    """YAML merge keys (``<<: *base``): explicit keys win, earlier merges win.
+
+    That is the YAML merge rule (and kustomize's), but Go's YAML v2 (kubectl,
+    Helm, Argo CD) and Ruby's (GitLab CI) merge where the ``<<`` stands: a
+    merge after a key overrides it.  So a merge that would give a key set
+    before it another value is refused: which value is deployed depends on
+    the tool that reads the file."""
+    explicit = list(node)  # in the order they were set: merges are applied after them
+    for merged, before, merge_key in merges:
+        earlier = set(explicit[:before])
         for item in merged if isinstance(merged, YSeq) else (merged,):
             if isinstance(item, YMap):
                 for key, value in item.items():
                     if key not in node:
                         node._set(key, value, item._keynode(key))
+                    elif key in earlier and not _same(node[key], value):
+                        raise LimitError(
+                            f"a merge (<<) after {_short(key)!r} gives it another value: Go's and Ruby's YAML "
+                            "(kubectl, Helm, GitLab) take the merged value, the YAML merge rule the one written; "
+                            "write the key after the merge", merge_key.line, merge_key.col)
+
+
+def _same(a: Node, b: Node) -> bool:
+    """Whether two values are the same for the merge check: one node, or equal strings."""
+    return a is b or (type(a) is YStr and type(b) is YStr and str(a) == str(b))
+
+
+def _short(key: str) -> str:
+    return key if len(key) <= 64 else key[:61] + "..."
 
 
 def _complex_key(node: Node) -> YStr:

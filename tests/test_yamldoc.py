@@ -392,3 +392,45 @@ def test_a_binary_scalar_is_refused_however_its_tag_is_spelled(pure: bool) -> No
     other_tags = _compose("a: !!str x\nb: !binary y\n", pure)  # read as their text, as before
     assert [[(k[1], v[1]) for k, v in doc[3]] for doc in other_tags] == [[("a", "x"), ("b", "y")]]
     _assert_real_classes()
+
+
+# Merge keys are read differently by the tools that deploy a file: the YAML
+# merge rule (and kustomize) keep a key written in the mapping, Go's YAML v2
+# (kubectl, Helm) and Ruby's (GitLab) let a merge written after it override
+# it, and Ruby's also merges a quoted "<<".  Where they would disagree about
+# a value, the document is refused.
+
+MERGE_REFUSED = [
+    ("image: 'a:1@sha256:x'\n<<: {image: 'a:latest'}\n", (2, 1), "after 'image'"),
+    ("k: &b {image: 'a:latest'}\nsvc:\n  image: a:2\n  <<: [{x: 1}, *b]\n", (4, 3), "after 'image'"),
+    ("svc:\n  \"<<\": {image: 'a:latest'}\n", (2, 3), 'a quoted "<<" key'),
+    ("svc: {'<<': {image: x}}\n", (1, 7), 'a quoted "<<" key'),
+]
+MERGE_READ = [
+    # the merge first: every tool keeps the key written after it
+    ("b: &b {image: 'a:latest', x: 1}\nsvc:\n  <<: *b\n  image: a:2\n", {"image": "a:2", "x": "1"}),
+    # the same value, or a key the mapping does not set: no disagreement
+    ("svc:\n  image: a:2\n  <<: {image: 'a:2', y: 3}\n", {"image": "a:2", "y": "3"}),
+    ("b: &i a:2\nsvc:\n  image: *i\n  <<: {image: *i}\n", {"image": "a:2"}),
+]
+
+
+@pytest.mark.parametrize("pure", [False, True], ids=["C", "pure Python"])
+def test_merges_that_tools_read_differently_are_refused(pure: bool) -> None:
+    for text, at, words in MERGE_REFUSED:
+        result = _compose(text, pure)
+        assert isinstance(result, tuple) and result[:2] == ("error", "LimitError"), (text, result)
+        assert words in str(result[2]) and result[3:] == at, (text, result)
+    for text, svc in MERGE_READ:
+        (doc,) = yamldoc.load_all(text) if not pure else _pure_load(text)
+        assert {str(k): str(v) for k, v in doc["svc"].items()} == svc, text
+    _assert_real_classes()
+
+
+def _pure_load(text: str) -> list[object]:
+    saved = yamldoc._SWAP, yamldoc.CParser
+    yamldoc._SWAP, yamldoc.CParser = None, None
+    try:
+        return list(yamldoc.iter_documents(text))
+    finally:
+        yamldoc._SWAP, yamldoc.CParser = saved
