@@ -11,7 +11,7 @@ from __future__ import annotations
 import errno
 import os
 from collections.abc import Iterable
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
 from pinlint import globs
 from pinlint.formats import Classifier
@@ -46,12 +46,26 @@ def relative(root: str, path: str) -> str:
     return rel.replace(os.sep, "/")
 
 
+class Sink(Protocol):
+    """Told of each file as a walk finds it (``discover(sink=...)``), so work
+    on it can start before the walk ends.  ``folder`` is called when a folder
+    has been listed, with what its parent carries and whether the folder's
+    own ``.gitlab-ci.yml`` is a candidate (told before anything else of the
+    folder); what it returns is carried by the folder's files and subfolders."""
+
+    def start(self) -> object: ...
+
+    def folder(self, rel: str, carried: object, has_pipeline: bool) -> object: ...
+
+    def file(self, candidate: Candidate, carried: object) -> None: ...
+
+
 def discover(root: str, paths: Iterable[str], classifier: Classifier, exclude: list[str],
-             include: list[str]) -> tuple[list[Candidate], list[FileProblem]]:
+             include: list[str], sink: Sink | None = None) -> tuple[list[Candidate], list[FileProblem]]:
     real_root = os.path.realpath(root)
     files: dict[str, Candidate] = {}
     problems: list[FileProblem] = []
-    walker = _Walker(root, real_root, classifier, exclude, include, files, problems)
+    walker = _Walker(root, real_root, classifier, exclude, include, files, problems, sink)
     for path in paths:
         apath = os.path.abspath(path)
         rel = relative(root, apath)
@@ -59,9 +73,9 @@ def discover(root: str, paths: Iterable[str], classifier: Classifier, exclude: l
             problems.append(FileProblem("PIN901", rel, "outside the repository: not read"))
             continue
         if os.path.isdir(apath) and not os.path.islink(apath):
-            walker.walk_dir(apath, "" if rel == "." else rel)
+            walker.walk_dir(apath, "" if rel == "." else rel, carried=walker.start)
         elif os.path.lexists(apath):
-            walker.file(apath, rel, explicit=True)
+            walker.file(apath, rel, walker.start, explicit=True)
         else:
             problems.append(FileProblem("PIN901", rel, "no such file"))
     return sorted(files.values()), problems
@@ -69,7 +83,9 @@ def discover(root: str, paths: Iterable[str], classifier: Classifier, exclude: l
 
 class _Walker:
     def __init__(self, root: str, real_root: str, classifier: Classifier, exclude: list[str], include: list[str],
-                 files: dict[str, Candidate], problems: list[FileProblem]) -> None:
+                 files: dict[str, Candidate], problems: list[FileProblem], sink: Sink | None = None) -> None:
+        self.sink = sink
+        self.start = sink.start() if sink is not None else None
         self.root = root
         self.real_root = real_root
         self.classifier = classifier
@@ -85,7 +101,7 @@ class _Walker:
             return "kubernetes"
         return kind
 
-    def file(self, apath: str, rel: str, explicit: bool = False, link: bool | None = None) -> None:
+    def file(self, apath: str, rel: str, carried: object, explicit: bool = False, link: bool | None = None) -> None:
         """``link``: whether ``apath`` is a symlink, when the caller knows (a
         walked directory entry says so without another ``lstat``)."""
         if self.exclude and self.exclude.match(rel):
@@ -101,7 +117,9 @@ class _Walker:
             if problem:
                 self.problems.append(FileProblem("PIN901", rel, problem))
                 return
-        self.files[rel] = Candidate(rel, apath, kind)
+        candidate = self.files[rel] = Candidate(rel, apath, kind)
+        if self.sink is not None:
+            self.sink.file(candidate, carried)
 
     def _link_problem(self, apath: str) -> str | None:
         try:
@@ -114,14 +132,14 @@ class _Walker:
             return "symlink leads out of the repository: not read"
         return None
 
-    def walk_dir(self, apath: str, rel: str, real: str | None = None) -> None:
+    def walk_dir(self, apath: str, rel: str, real: str | None = None, carried: object = None) -> None:
         # Each folder's real path, for loop detection: the start's is asked of
         # the file system once; a subfolder reached through a directory entry
         # that is not a symlink is its parent's real path plus its name, so
         # walking costs no lstat per path component of every folder.
-        stack = [(apath, rel, real or os.path.realpath(apath))]
+        stack = [(apath, rel, real or os.path.realpath(apath), carried)]
         while stack:
-            dpath, drel, real = stack.pop()
+            dpath, drel, real, carried = stack.pop()
             if real in self.seen_dirs:
                 continue
             self.seen_dirs.add(real)
@@ -134,18 +152,28 @@ class _Walker:
                 continue  # another repository checked out inside this one (git does not track it either)
             rel_prefix = drel + "/" if drel else ""
             real_prefix = real if real.endswith(os.sep) else real + os.sep
+            if self.sink is not None:  # the folder's pipeline first: it may say what its other files are
+                pipeline = next((e for e in entries if e.name == ".gitlab-ci.yml"), None)
+                if pipeline is not None:
+                    entries.remove(pipeline)
+                    self._entry(pipeline, rel_prefix, real_prefix, carried, stack)
+                carried = self.sink.folder(drel, carried, rel_prefix + ".gitlab-ci.yml" in self.files)
             for entry in entries:
-                name = entry.name
-                erel = rel_prefix + name
-                if entry.is_dir(follow_symlinks=False):
-                    if name not in SKIP_DIRS and not (self.exclude and self.exclude.match(erel + "/")):
-                        stack.append((entry.path, erel, real_prefix + name))
-                elif entry.is_symlink():
-                    self._symlink(entry.path, erel)
-                else:
-                    self.file(entry.path, erel, link=False)
+                self._entry(entry, rel_prefix, real_prefix, carried, stack)
 
-    def _symlink(self, apath: str, rel: str) -> None:
+    def _entry(self, entry: os.DirEntry[str], rel_prefix: str, real_prefix: str, carried: object,
+               stack: list[tuple[str, str, str, object]]) -> None:
+        name = entry.name
+        erel = rel_prefix + name
+        if entry.is_dir(follow_symlinks=False):
+            if name not in SKIP_DIRS and not (self.exclude and self.exclude.match(erel + "/")):
+                stack.append((entry.path, erel, real_prefix + name, carried))
+        elif entry.is_symlink():
+            self._symlink(entry.path, erel, carried)
+        else:
+            self.file(entry.path, erel, carried, link=False)
+
+    def _symlink(self, apath: str, rel: str, carried: object) -> None:
         if self.exclude and self.exclude.match(rel):
             return
         try:
@@ -164,9 +192,9 @@ class _Walker:
                     FileProblem("PIN901", rel, "symlink loop (points at a folder that contains it): not read")
                 )
             else:
-                self.walk_dir(apath, rel, target)
+                self.walk_dir(apath, rel, target, carried)
         else:
-            self.file(apath, rel)
+            self.file(apath, rel, carried)
 
 
 def _inside(path: str, root: str) -> bool:

@@ -17,15 +17,15 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
 from pinlint import config as configmod
-from pinlint import crossfile, includes, rulebook, selection, suppressions
+from pinlint import crossfile, gcpolicy, includes, rulebook, selection, suppressions
 from pinlint.checks import Check, Hit, RunContext, Services, all_checks
 from pinlint.config import Config
-from pinlint.discovery import discover, find_root
+from pinlint.discovery import Candidate, discover, find_root
 from pinlint.errors import ConfigError
 from pinlint.formats import Classifier
 from pinlint.locators import Locator, compile_all
 from pinlint.model import Change, FileProblem, Finding, LocatedRef, Report, RuleInfo, ScannedFile, Summary
-from pinlint.scan import ScanSettings, scan
+from pinlint.scan import ScanSettings, Streamed, scan
 from pinlint.selection import Selection
 from pinlint.tree import Tree, WorkTree
 from pinlint.yamldoc import Limits
@@ -221,16 +221,33 @@ def _scan(
 ) -> tuple[list[ScannedFile], list[FileProblem], int, ScanSettings]:
     classifier = Classifier(root, {kind: list(patterns) for kind, patterns in cfg.kinds})
     paths = opts.paths or (root,)
-    candidates, problems = discover(root, paths, classifier, list(cfg.exclude), list(cfg.include))
     lim = cfg.limits
     limits = Limits(lim.max_depth, lim.max_alias_nodes)
-    candidates = includes.classify(tree, candidates, lim.max_file_size, limits)
+    settings = ScanSettings(tuple(compile_locators(cfg)), limits, lim.max_file_size, digests=opts.fix or opts.digests)
+    jobs = opts.jobs or os.cpu_count() or 1
+    if len(paths) == 1 and os.path.isdir(paths[0]) and not os.path.islink(paths[0]):
+        # One folder walked (a CI run): files are scanned as the walk finds them.
+        with gcpolicy.collect_less():
+            streamed = Streamed(settings, jobs)
+
+            def take(c: Candidate) -> None:
+                if change is None or change.judged(c.relpath):  # --base: only what the change touches
+                    streamed.add(c)
+
+            found = includes.Streamed(tree, lim.max_file_size, limits, take)
+            _, problems = discover(root, paths, classifier, list(cfg.exclude), list(cfg.include), found)
+            scanned: list[ScannedFile] | None = sorted(streamed.finish(), key=lambda f: f.path)
+        candidates = sorted(found.found)
+    else:
+        candidates, problems = discover(root, paths, classifier, list(cfg.exclude), list(cfg.include))
+        candidates = includes.classify(tree, candidates, lim.max_file_size, limits)
+        scanned = None
     everything = candidates if [os.path.abspath(p) for p in paths] == [os.path.abspath(root)] else None
     if change is not None:  # --base: only the files the change touches are judged
         candidates = [c for c in candidates if change.judged(c.relpath)]
         problems = [p for p in problems if change.judged(p.path)]
-    settings = ScanSettings(tuple(compile_locators(cfg)), limits, lim.max_file_size, digests=opts.fix or opts.digests)
-    scanned = scan(candidates, settings, opts.jobs or os.cpu_count() or 1)
+    if scanned is None:
+        scanned = scan(candidates, settings, jobs)
 
     def azure_files() -> list[str]:
         """Every Azure Pipelines file of the repository (walked for only when

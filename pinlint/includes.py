@@ -11,6 +11,9 @@ Its documents are read one at a time, and the patterns are compiled once
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from typing import cast
+
 from pinlint import globs
 from pinlint.discovery import Candidate
 from pinlint.formats import gitlab_ci
@@ -24,12 +27,44 @@ def classify(tree: Tree, candidates: list[Candidate], max_size: int, limits: Lim
     included = globs.compile_any(p for folder in sorted(pipelines) for p in _includes(tree, folder, max_size, limits))
     if not included:
         return candidates
-    return [
-        c._replace(kind="gitlab-ci")
-        if c.kind != "dockerfile" and not c.relpath.endswith(".gitlab-ci.yml") and included.match(c.relpath)
-        else c
-        for c in candidates
-    ]
+    return [_classified(c, (included,)) for c in candidates]
+
+
+def _classified(c: Candidate, included: Sequence[globs.Matcher]) -> Candidate:
+    path = c.relpath
+    if c.kind != "dockerfile" and not path.endswith(".gitlab-ci.yml") and any(m.match(path) for m in included):
+        return c._replace(kind="gitlab-ci")
+    return c
+
+
+class Streamed:
+    """``classify`` for a walk that is still going (a ``discovery.Sink``):
+    each file is classified when it is found, and handed to ``take``.
+
+    A pipeline's includes are resolved against its own folder, so they can
+    only name files below it; a walk lists a folder's pipeline before its
+    other files and its subfolders, so when a file is found, every pipeline
+    that can include it has been read (the root's first of all): ``classify``
+    on the whole list gives the same kinds.  ``found``: the files, classified."""
+
+    def __init__(self, tree: Tree, max_size: int, limits: Limits, take: Callable[[Candidate], object]) -> None:
+        self.tree, self.max_size, self.limits, self.take = tree, max_size, limits, take
+        self.found: list[Candidate] = []
+
+    def _matchers(self, folder: str, carried: tuple[globs.Matcher, ...]) -> tuple[globs.Matcher, ...]:
+        included = globs.compile_any(_includes(self.tree, folder, self.max_size, self.limits))
+        return carried + (included,) if included else carried
+
+    def start(self) -> object:
+        return self._matchers("", ())
+
+    def folder(self, rel: str, carried: object, has_pipeline: bool) -> object:
+        return self._matchers(rel, cast("tuple[globs.Matcher, ...]", carried)) if rel and has_pipeline else carried
+
+    def file(self, candidate: Candidate, carried: object) -> None:
+        c = _classified(candidate, cast("tuple[globs.Matcher, ...]", carried))
+        self.found.append(c)
+        self.take(c)
 
 
 def _includes(tree: Tree, folder: str, max_size: int, limits: Limits) -> list[str]:
