@@ -235,8 +235,11 @@ def _scan(
                     streamed.add(c)
 
             found = includes.Streamed(tree, lim.max_file_size, limits, take)
-            _, problems = discover(root, paths, classifier, list(cfg.exclude), list(cfg.include), found)
-            scanned: list[ScannedFile] | None = sorted(streamed.finish(), key=lambda f: f.path)
+            try:
+                _, problems = discover(root, paths, classifier, list(cfg.exclude), list(cfg.include), found)
+                scanned: list[ScannedFile] | None = sorted(streamed.finish(), key=lambda f: f.path)
+            finally:
+                streamed.close()
         candidates = sorted(found.found)
     else:
         candidates, problems = discover(root, paths, classifier, list(cfg.exclude), list(cfg.include))

@@ -284,5 +284,10 @@ class Streamed:
                 self._send()
             return [scanned for part in self.parts for scanned in part.result()]
         finally:
+            self.close()
+
+    def close(self) -> None:
+        """Stop the workers (after ``finish``, or when the walk failed)."""
+        if self.pool is not None:
             self.pool.shutdown(cancel_futures=True)
             self.pool = None

@@ -90,3 +90,23 @@ def test_cli_on_a_folder_and_on_its_files_agree(tmp_path: Path) -> None:
     named_code, named, _ = run_json("--offline", "--no-progress", *names, cwd=repo)
     assert (code, walked["refs"], walked["findings"]) == (named_code, named["refs"], named["findings"])
     assert walked["summary"]["refs"] == 450 + 8  # the pods, four jobs, the build, two other pods, the Dockerfile
+
+
+def test_a_walk_that_fails_stops_the_workers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import multiprocessing
+
+    repo = _tree(tmp_path / "r", 600, link=False)
+    seen = []
+    real_file = includes.Streamed.file
+
+    def file(self: includes.Streamed, candidate: Candidate, carried: object) -> None:
+        seen.append(candidate)
+        if len(seen) == 500:  # the pool has started (at 400) and holds work
+            raise KeyboardInterrupt
+        real_file(self, candidate, carried)
+
+    monkeypatch.setattr(includes.Streamed, "file", file)
+    with pytest.raises(KeyboardInterrupt):
+        engine.run(engine.Options(paths=(str(repo),), offline=True, jobs=2))
+    assert len(seen) == 500
+    assert multiprocessing.active_children() == []
