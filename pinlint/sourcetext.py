@@ -46,28 +46,20 @@ def decode(data: bytes) -> tuple[str, int]:
         raise DecodeError(f"not valid UTF-8 (byte 0x{data[exc.start]:02x} on line {line})") from None
 
 
+_COUNTED = 8  # positions counted in the text before the lines are indexed
+
+
 class SourceText:
     """Decoded text of one file with offset bookkeeping."""
 
-    __slots__ = ("text", "bom", "_line_starts", "_ascii", "_odd_breaks")
+    __slots__ = ("text", "bom", "_line_starts", "_ascii", "_lookups")
 
     def __init__(self, text: str, bom: int = 0) -> None:
         self.text = text
         self.bom = bom
         self._line_starts: list[int] | None = None
         self._ascii = text.isascii()
-        self._odd_breaks: bool | None = None
-
-    def parser_lines_agree(self) -> bool:
-        """Whether a YAML parser's line numbers are this text's: libyaml also
-        breaks lines at a lone CR, NEL (U+0085) and U+2028/U+2029, which an
-        editor (and ``position``) does not count.  When it does not agree, the
-        parser's line/column are not used."""
-        if self._odd_breaks is None:
-            text = self.text
-            self._odd_breaks = (text.count("\r") != text.count("\r\n")) or (
-                not self._ascii and ("\x85" in text or "\u2028" in text or "\u2029" in text))
-        return not self._odd_breaks
+        self._lookups = 0
 
     @classmethod
     def from_bytes(cls, data: bytes) -> SourceText:
@@ -91,7 +83,14 @@ class SourceText:
         return self.bom + len(self.text[:char_offset].encode("utf-8"))
 
     def position(self, char_offset: int) -> tuple[int, int]:
-        """1-based (line, column) of a character offset."""
+        """1-based (line, column) of a character offset; only ``\n`` ends a
+        line, as in an editor (libyaml also ends one at a lone CR, NEL and
+        U+2028/U+2029).  The first few are counted in the text; a file asked
+        more often gets an index of its lines."""
+        if self._line_starts is None and self._lookups < _COUNTED:
+            self._lookups += 1
+            text = self.text
+            return text.count("\n", 0, char_offset) + 1, char_offset - text.rfind("\n", 0, char_offset)
         starts = self._starts()
         idx = bisect.bisect_right(starts, char_offset) - 1
         return idx + 1, char_offset - starts[idx] + 1

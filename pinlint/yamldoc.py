@@ -16,7 +16,7 @@ typing): ``tag: 1.10`` is ``"1.10"``.
 Memory is bounded by what can hold a reference: ``iter_documents`` hands
 documents over one at a time; positions are one packed int per node; an
 empty collection (as an item or a value) and a plain null item are one
-shared node without a position (``line == 0``), so a 10 MB flow sequence
+shared node without a position (offsets 0), so a 10 MB flow sequence
 of ``{}`` costs a pointer per item.
 """
 from __future__ import annotations
@@ -39,18 +39,26 @@ CParser: Any = getattr(ruamel.yaml, "CParser", None)
 
 
 # Positions are packed into one int per node (a flag in the low bits, then
-# column, line, start and end, 40 bits each): a file of millions of small
-# nodes then costs one small int per node instead of four, and four fewer
-# slots.  Character offsets and line numbers stay far below 2**40.
+# the start and end character offsets, 40 bits each): a file of millions of
+# small nodes then costs one small int per node instead of two, and fewer
+# slots.  Character offsets stay far below 2**40.  Lines and columns are not
+# kept: the few nodes that become references or messages get theirs from the
+# text (``SourceText.position``), and packing two more fields per node was a
+# tenth of composing.
 _BITS = 40
 _MASK = (1 << _BITS) - 1
-_COL, _LINE, _START, _END = 3, 3 + _BITS, 3 + 2 * _BITS, 3 + 3 * _BITS
+_START, _END = 3, 3 + _BITS
 _STYLES = ("", "'", '"', "|", ">", "?")  # "?": a complex key's placeholder
 _STYLE_CODE: dict[str | None, int] = {None: 0, **{style: code for code, style in enumerate(_STYLES)}}
 
 
-def _pack(start: int, end: int, line: int, col: int, flag: int) -> int:
-    return flag | col << _COL | line << _LINE | start << _START | end << _END
+def _pack(start: int, end: int, flag: int) -> int:
+    return flag | start << _START | end << _END
+
+
+def position(text: str, offset: int) -> tuple[int, int]:
+    """1-based line and column of a character offset (only ``\n`` ends a line)."""
+    return text.count("\n", 0, offset) + 1, offset - text.rfind("\n", 0, offset)
 
 
 class _Located:
@@ -67,19 +75,11 @@ class _Located:
     def end(self) -> int:
         return self._pos >> _END
 
-    @property
-    def line(self) -> int:
-        return self._pos >> _LINE & _MASK
-
-    @property
-    def col(self) -> int:
-        return self._pos >> _COL & _MASK
 
 
 class YStr(_Located, str):
     """A scalar.  ``start``/``end`` are character offsets of the whole token
-    (quotes included); ``line``/``col`` are 1-based; ``style`` is ``""`` for
-    plain, or one of ``'"|>``."""
+    (quotes included); ``style`` is ``""`` for plain, or one of ``'"|>``."""
 
     __slots__ = ("_pos",)
 
@@ -178,6 +178,17 @@ class LimitError(YamlError):
     not YAML, so a caller that skips what does not parse must not skip this."""
 
 
+class _At(Exception):
+    """A ``YamlError`` (or ``LimitError``) found at a character offset while
+    composing; ``_compose``, which has the text, raises it with its line and column."""
+
+    def __init__(self, error: type[YamlError], message: str, offset: int) -> None:
+        super().__init__(message)
+        self.error = error
+        self.message = message
+        self.offset = offset
+
+
 DEFAULT_LIMITS = Limits()
 
 
@@ -262,8 +273,7 @@ class _Anchored(NamedTuple):
 
 class _Alias(NamedTuple):
     anchor: str
-    line: int  # 1-based
-    column: int
+    offset: int  # where it is, in characters
 
 
 class _Marker:
@@ -290,13 +300,9 @@ def _scalar(anchor: str | None, tag: Any, implicit: Any, value: str, sm: Any, em
     if tag is not None and tag == _BINARY:
         # Go's YAML (kubectl, Helm, kustomize) decodes it: `!!binary aW1hZ2U=` is the key `image`.
         # Hostile, not merely unusual: an embedded block that holds one is not skipped either.
-        raise LimitError("a !!binary scalar, which YAML tools decode and pinlint does not read",
-                         sm.line + 1, sm.column + 1)
+        raise _At(LimitError, "a !!binary scalar, which YAML tools decode and pinlint does not read", sm.index)
     node = YStr(value)
-    node._pos = (
-        _STYLE_CODE[style] | (sm.column + 1) << _COL | (sm.line + 1) << _LINE
-        | sm.index << _START | em.index << _END
-    )
+    node._pos = _STYLE_CODE[style] | sm.index << _START | em.index << _END
     return node if anchor is None else _Anchored(anchor, node)
 
 
@@ -304,13 +310,13 @@ def _map_start(anchor: str | None, tag: Any, implicit: Any, sm: Any, em: Any, fl
     node = YMap()
     node._keys = None
     # ``end`` is added when the collection ends
-    node._pos = (1 if flow else 0) | (sm.column + 1) << _COL | (sm.line + 1) << _LINE | sm.index << _START
+    node._pos = (1 if flow else 0) | sm.index << _START
     return node if anchor is None else _Anchored(anchor, node)
 
 
 def _seq_start(anchor: str | None, tag: Any, implicit: Any, sm: Any, em: Any, flow: Any) -> _Event:
     node = YSeq()
-    node._pos = (1 if flow else 0) | (sm.column + 1) << _COL | (sm.line + 1) << _LINE | sm.index << _START
+    node._pos = (1 if flow else 0) | sm.index << _START
     return node if anchor is None else _Anchored(anchor, node)
 
 
@@ -320,7 +326,7 @@ def _end(sm: Any, em: Any) -> int:
 
 
 def _alias(anchor: str, sm: Any, em: Any) -> _Alias:
-    return _Alias(anchor, sm.line + 1, sm.column + 1)
+    return _Alias(anchor, sm.index)
 
 
 _BUILDERS: dict[str, Callable[..., Any]] = {
@@ -421,7 +427,9 @@ def _compose(text: str, limits: Limits, budget: Budget) -> Iterator[Node | None]
             if swap is not None:
                 swap.globals.update(_BUILDERS)
             try:
-                root = _compose_document(get, limits, budget)
+                root = _compose_document(get, limits, budget, text)
+            except _At as at:
+                raise at.error(at.message, *position(text, at.offset)) from None
             finally:
                 if swap is not None:
                     # dict.update directly, not through a method: a KeyboardInterrupt
@@ -432,7 +440,7 @@ def _compose(text: str, limits: Limits, budget: Budget) -> Iterator[Node | None]
         yield cast("Node | None", root)
 
 
-def _compose_document(get: Callable[[], Any], limits: Limits, budget: Budget) -> Node | None | _Marker:
+def _compose_document(get: Callable[[], Any], limits: Limits, budget: Budget, text: str) -> Node | None | _Marker:
     """The next document of the stream (``_STREAM_END`` after the last)."""
     first: object = get()
     if first is _STREAM_START:
@@ -505,26 +513,26 @@ def _compose_document(get: Callable[[], Any], limits: Limits, budget: Budget) ->
                 open_anchors.add(anchor)
             container = event
             if len(stack) >= max_depth:
-                raise LimitError(f"nesting deeper than {max_depth:,} levels", container.line, container.col)
+                raise _At(LimitError, f"nesting deeper than {max_depth:,} levels", container.start)
             created += 1
             stack.append([container, None, anchor, created + expanded, None])
             continue
         elif cls is _Alias:
             name = event.anchor
             if name in open_anchors:
-                raise YamlError(f"recursive alias *{name}", event.line, event.column)
+                raise _At(YamlError, f"recursive alias *{name}", event.offset)
             if name not in anchors:
-                raise YamlError(f"invalid YAML: unknown alias *{name}", event.line, event.column)
+                raise _At(YamlError, f"invalid YAML: unknown alias *{name}", event.offset)
             node = anchors[name]
             size = sizes.get(id(node), 1)
             expanded += size
             budget.aliases += size
             if budget.aliases > max_alias:
-                raise LimitError(
+                raise _At(
+                    LimitError,
                     f"alias expansion past {max_alias:,} nodes in this file "
                     "(limits.max-alias-nodes; a YAML alias bomb?)",
-                    event.line,
-                    event.column,
+                    event.offset,
                 )
         elif event is _DOC_END:
             return root
@@ -539,7 +547,7 @@ def _compose_document(get: Callable[[], Any], limits: Limits, budget: Budget) ->
         if type(parent) is YSeq:
             parent.append(node)
         elif frame[1] is None:
-            frame[1] = node if type(node) is YStr else _complex_key(node)
+            frame[1] = node if type(node) is YStr else _complex_key(node, text)
         else:
             key = frame[1]
             frame[1] = None
@@ -553,8 +561,7 @@ def _set_value(frame: list[Any], key: YStr, node: Node) -> None:
     if key == "<<":
         if key.style != "":
             # Ruby's YAML (GitLab CI) merges a quoted "<<", Go's (kubectl, Helm) keeps it as a key
-            raise LimitError('a quoted "<<" key, which some YAML tools merge and others keep as a key',
-                             key.line, key.col)
+            raise _At(LimitError, 'a quoted "<<" key, which some YAML tools merge and others keep as a key', key.start)
         if frame[4] is None:
             frame[4] = []
         frame[4].append((node, len(frame[0]), key))
@@ -565,7 +572,7 @@ def _set_value(frame: list[Any], key: YStr, node: Node) -> None:
 
 
 def _shared(node: _T) -> _T:
-    node._pos = _pack(0, 0, 0, 0, 0 if isinstance(node, YStr) else 1)  # "" style; flow
+    node._pos = _pack(0, 0, 0 if isinstance(node, YStr) else 1)  # "" style; flow
     if isinstance(node, YMap):
         node._keys = None
     return node
@@ -573,7 +580,7 @@ def _shared(node: _T) -> _T:
 
 # What an empty collection (as a sequence item or a mapping value) and a plain
 # null sequence item are composed into: one shared node each, with no
-# position (``line == 0``), since such a node cannot hold a reference.  A
+# position (offsets 0), since such a node cannot hold a reference.  A
 # flow sequence of millions of ``{}`` then costs a pointer per item.  Never
 # mutated: merges only write into the mapping being composed.
 _EMPTY_MAP = _shared(YMap())
@@ -598,10 +605,13 @@ def _apply_merges(node: YMap, merges: list[tuple[Node, int, YStr]]) -> None:
                     if key not in node:
                         node._set(key, value, item._keynode(key))
                     elif key in earlier and not _same(node[key], value):
-                        raise LimitError(
+                        raise _At(
+                            LimitError,
                             f"a merge (<<) after {_short(key)!r} gives it another value: Go's and Ruby's YAML "
                             "(kubectl, Helm, GitLab) take the merged value, the YAML merge rule the one written; "
-                            "write the key after the merge", merge_key.line, merge_key.col)
+                            "write the key after the merge",
+                            merge_key.start,
+                        )
 
 
 def _same(a: Node, b: Node) -> bool:
@@ -613,7 +623,7 @@ def _short(key: str) -> str:
     return key if len(key) <= 64 else key[:61] + "..."
 
 
-def _complex_key(node: Node) -> YStr:
-    key = YStr(f"<complex key at line {node.line}>")
-    key._pos = _pack(node.start, node.start, node.line, node.col, _STYLE_CODE["?"])
+def _complex_key(node: Node, text: str) -> YStr:
+    key = YStr(f"<complex key at line {position(text, node.start)[0]}>")
+    key._pos = _pack(node.start, node.start, _STYLE_CODE["?"])
     return key

@@ -95,7 +95,7 @@ def _insert_point(source: SourceText, entry: YMap) -> list[tuple[str, Span]]:
     if last.style in ("|", ">"):
         return []
     keys = [k for k in entry.keynodes.values() if isinstance(k, YStr)]
-    indent = min(k.col for k in keys) if keys else entry.col
+    indent = min(source.position(k.start)[1] for k in keys) if keys else source.position(entry.start)[1]
     nl = text.find("\n", last.end)
     if nl == -1:  # the last line has no line end: the new line gets the file's own
         end = len(text)
@@ -103,7 +103,7 @@ def _insert_point(source: SourceText, entry: YMap) -> list[tuple[str, Span]]:
         return [("digest-insert", source.span(end, end, source.position(end)[0], indent)),
                 ("eol-crlf" if crlf else "eol", source.span(end, end))]
     eol_start = nl - 1 if nl > 0 and text[nl - 1] == "\r" else nl
-    line = source.position(nl + 1)[0] if nl + 1 <= len(text) else last.line + 1
+    line = source.position(nl + 1)[0] if nl + 1 <= len(text) else source.position(last.start)[0] + 1
     return [("digest-insert", source.span(nl + 1, nl + 1, line, indent)), ("eol", source.span(eol_start, nl + 1))]
 
 

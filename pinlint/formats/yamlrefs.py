@@ -20,16 +20,14 @@ def scalar_span(source: SourceText, node: YStr, skip: int = 0) -> tuple[Span, bo
     drops a known prefix (``docker://``) from the span.
     """
     start, end = node.start, node.end
-    # the parser's line/column, unless it counts line breaks an editor does not (a lone CR, NEL, U+2028)
-    line, col = (node.line, node.col) if source.parser_lines_agree() else (None, None)
     if node.style in ('"', "'"):
         start, end = start + 1, end - 1
     elif node.style != "":
-        return source.span(node.start, node.end, line, col), False
+        return source.span(node.start, node.end), False
     if source.text[start:end] != node:
-        return source.span(node.start, node.end, line, col), False
+        return source.span(node.start, node.end), False
     start += skip
-    return source.span(start, end, line, None if col is None else col + (start - node.start)), True
+    return source.span(start, end), True
 
 
 def scalar_ref(
