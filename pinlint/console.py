@@ -15,7 +15,9 @@ import sys
 from typing import NoReturn
 
 
-def main() -> int:
+def main(keep: bool = False) -> int:
+    """``keep``: the process ends right after (``run``), so what the lint
+    made is not freed first (``cli.main(keep=True)``)."""
     if sys.argv[1:] == ["--version"]:  # instant: nothing else is imported
         from pinlint import __version__
 
@@ -27,11 +29,11 @@ def main() -> int:
         return 0
     from pinlint.cli import main as cli_main
 
-    return cli_main()
+    return cli_main(keep=keep)
 
 
 def run() -> NoReturn:
-    code = main()
+    code = main(keep=True)
     try:
         for stream in (sys.stdout, sys.stderr):
             if stream is not None:

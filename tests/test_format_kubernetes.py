@@ -293,3 +293,16 @@ def test_cli_judges_a_flux_override(tmp_path: Path) -> None:
     assert code == 1
     assert [(f["rule"], f["line"], f["ref"]) for f in report["findings"]] == [
         ("PIN001", 8, "ghcr.io/acme/web:latest"), ("PIN001", 22, "ghcr.io/stefanprodan/podinfo:6.5")]
+
+
+def test_built_in_kinds_without_pods_are_not_walked_for_container_lists() -> None:
+    """The API server drops fields a built-in kind does not have, so a
+    container list written into a Service or ConfigMap is never run; the same
+    list in a kind it does not know is (the PodSpec fallback)."""
+    body = ("metadata: {name: x}\nspec:\n  template:\n    spec:\n      containers:\n        - name: a\n"
+            "          image: nginx:1\n")
+    for api_version, kind in (("v1", "Service"), ("v1", "ConfigMap"), ("networking.k8s.io/v1", "Ingress"),
+                              ("autoscaling/v2", "HorizontalPodAutoscaler")):
+        assert locate(f"apiVersion: {api_version}\nkind: {kind}\n{body}") == [], kind
+    for api_version, kind in (("acme.io/v1", "Service"), ("v1", "Widget"), ("apps/v1", "Gadget")):
+        assert locate(f"apiVersion: {api_version}\nkind: {kind}\n{body}") == [(9, 18, "nginx:1")], kind

@@ -114,7 +114,7 @@ def kubernetes_keywords(locators: Sequence[Locator]) -> tuple[str, ...]:
     words = {"image", "images", "Image"}  # "Image": the scalar fallback's ``*Image`` keys
     for loc in locators:
         words |= loc.keywords()
-    return tuple(sorted(words))
+    return ("image", *sorted(words - {"image"}))  # the common one first: most texts are searched once
 
 
 def may_hold_refs(kind: str, text: str, k8s_keywords: tuple[str, ...]) -> bool:

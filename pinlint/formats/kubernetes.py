@@ -100,7 +100,7 @@ def locate_document(
             for ref in _apply(path, source, doc, loc, label, memo, bounds):
                 found.add(ref.span.start)
                 yield ref
-    else:
+    elif not _without_pods(api_version, kind):
         for ref in _fallback(path, source, doc, label):
             found.add(ref.span.start)
             yield ref
@@ -176,6 +176,25 @@ def _podspec(path: str, source: SourceText, podspec: object, where: str, kind: s
                 ref = scalar_ref(path, kind, source, container.get("image"), f"{where}.{key}[{n}].image")
                 if ref:
                     yield ref
+
+
+# Built-in kinds that hold no pod template: the API server drops any field
+# their schema does not have, so a container list written into one is never
+# run, and the PodSpec fallback does not walk them (most of a large tree's
+# documents that no locator knows are these).
+_NO_PODS = frozenset((
+    "Service", "ConfigMap", "Secret", "ServiceAccount", "Namespace", "PersistentVolumeClaim", "PersistentVolume",
+    "Endpoints", "EndpointSlice", "LimitRange", "ResourceQuota", "Ingress", "IngressClass", "NetworkPolicy",
+    "Role", "RoleBinding", "ClusterRole", "ClusterRoleBinding", "HorizontalPodAutoscaler", "PodDisruptionBudget",
+    "PriorityClass", "StorageClass", "CustomResourceDefinition", "MutatingWebhookConfiguration",
+    "ValidatingWebhookConfiguration", "Lease", "CSIDriver", "VolumeAttachment", "RuntimeClass",
+))
+_BUILT_IN_GROUPS = frozenset(("", "apps", "autoscaling", "policy", "batch"))
+
+
+def _without_pods(api_version: str, kind: str) -> bool:
+    group = api_version.rpartition("/")[0]
+    return kind in _NO_PODS and (group in _BUILT_IN_GROUPS or group.endswith(".k8s.io"))
 
 
 def _fallback(path: str, source: SourceText, doc: YMap, label: str) -> Iterator[LocatedRef]:
