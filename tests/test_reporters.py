@@ -579,16 +579,23 @@ def test_plain_text_report_is_what_rich_prints_without_colour(monkeypatch: pytes
             assert plain == _text_through_rich(report, monkeypatch, quiet=quiet)
 
 
-@pytest.mark.parametrize("c_encoder", [True, False], ids=["C encoder", "without the C encoder"])
-def test_json_report_is_exactly_the_standard_indented_encoding(
-    c_encoder: bool, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    if not c_encoder:
-        monkeypatch.setattr(json_report, "_c_encoder", None)
+def test_json_report_is_exactly_the_standard_indented_encoding() -> None:
+    """Findings and references are written field by field: every key, value
+    and escape must still be what ``json.dumps(indent=2)`` writes."""
     odd = located("ünï/漢字\t\x1b.yaml", "nginx:1\u00e9\"\\", 3, 9, start=40, object="Pod/\u2028x")
     many = tuple(finding("PIN001", odd if i % 2 else APP, f"m{i} \u00e9\U0001f600") for i in range(5))
+    built = located("compose.yaml", "acme/app:dev", 4, 12, kind="compose", built=True)
+    tagged = located("charts/a/values.yaml", "{{ .Chart.AppVersion }}", 7, 3, tag_from="charts/a/Chart.yaml")
+    placeholder = located("apps/p.yaml", "ghcr.io/acme/app@git:HEAD", 2, 9, object="Pod/p container a")
+    pinned = located("apps/d.yaml", "nginx:1@sha256:" + "ab" * 32, 5, 5)
+    file_problem = Finding("PIN900", "unparseable-file", "error", "bad.yaml", 3, 1, "invalid YAML: \"x\"\n")
+    warned = finding("PIN004", tagged, "templated", severity="warning", fix="x\u2028y")
+    mixed = [odd, APP, built, tagged, placeholder, pinned]
+    lots = tuple(mixed[i % len(mixed)] for i in range(700))  # more than one batch of writes
     reports = [TYPICAL, make_report(), make_report(many, (odd, APP), ("PIN010", "PIN011"), fixed=3),
-               make_report(refs=(odd,)), make_report(findings=many[:1])]
+               make_report(refs=(odd,)), make_report(findings=many[:1]),
+               make_report((file_problem, warned, *many), tuple(mixed)),
+               make_report(tuple(finding("PIN001", r, f"m{i}") for i, r in enumerate(lots)) + (file_problem,), lots)]
     for report in reports:
         assert rendered(json_report.render, report) == json.dumps(json_report.document(report), indent=2) + "\n"
     assert json_report._encode({"a": [1.5, {"b": []}, {}], "c": {"d": None}}, 0) == json.dumps(

@@ -10,8 +10,9 @@ image the repository builds itself (listed, never judged), a ref's
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Sequence
 from json.encoder import encode_basestring_ascii  # the C function
-from typing import Any, TextIO
+from typing import Any, TextIO, TypeVar
 
 from pinlint import reference
 from pinlint.model import Finding, LocatedRef, Report, Summary
@@ -21,40 +22,64 @@ VERSION = 1
 
 def render(report: Report, out: TextIO, *, color: bool | None = None, quiet: bool = False) -> None:
     """What ``json.dumps(document(report), indent=2)`` prints, plus a newline,
-    written a finding and a reference at a time: the indenting encoder of the
-    standard library is pure Python (0.4 s for a 20,000-reference report) and
-    would also hold the whole text, then a copy of it, in memory."""
-    doc = document(report)
-    out.write("{")
-    for n, (key, value) in enumerate(doc.items()):
-        out.write(("," if n else "") + "\n  " + encode_basestring_ascii(key) + ": ")
-        if isinstance(value, list) and value:
-            out.write("[")
-            for i, item in enumerate(value):
-                flat = type(item) is dict and item and _SCALARS.issuperset(map(type, item.values()))
-                out.write(("," if i else "") + "\n    " + (_flat_item(item) if flat else _encode(item, 2)))
-            out.write("\n  ]")
-        else:
-            out.write(_encode(value, 1))
-    out.write("\n}\n")
+    written a few hundred findings or references at a time: the indenting
+    encoder of the standard library is pure Python (0.4 s for a
+    20,000-reference report) and would also hold the whole text, then a copy
+    of it, in memory."""
+    out.write('{\n  "version": ' + _encode(VERSION, 1))
+    _write_items(out, "findings", report.findings, _finding_item)
+    _write_items(out, "refs", report.refs, _ref_item)
+    out.write(',\n  "summary": ' + _encode(summary_dict(report.summary), 1) + "\n}\n")
 
 
-_SCALARS = frozenset((str, int, bool, type(None)))
-# A list item that is a mapping of scalars (every finding and reference) is
-# written by the standard library's C encoder, its item separator carrying
-# the newline and indentation that ``indent=2`` writes at that depth.  The
-# encoder is made once (``JSONEncoder.encode`` would make one per item).
-_ITEM_INDENT = "\n      "
-_c_encoder: Any = getattr(json.encoder, "c_make_encoder", None)
-if _c_encoder is not None:
-    _c_encoder = _c_encoder(None, None, encode_basestring_ascii, None, ": ", "," + _ITEM_INDENT, False, False, True)
+def _write_items(out: TextIO, key: str, items: Sequence[_T], item_text: Callable[[_T], str]) -> None:
+    """``"key": [...]`` at the top level, a few hundred items per write."""
+    out.write(",\n  " + encode_basestring_ascii(key) + ": ")
+    if not items:
+        out.write("[]")
+        return
+    out.write("[")
+    for i in range(0, len(items), 256):
+        out.write(("," if i else "") + ",".join(map(item_text, items[i : i + 256])))
+    out.write("\n  ]")
 
 
-def _flat_item(item: dict[str, Any]) -> str:
-    """``_encode(item, 2)`` of a non-empty mapping of scalars."""
-    if _c_encoder is None:
-        return _encode(item, 2)
-    return "{" + _ITEM_INDENT + "".join(_c_encoder(item, 0))[1:-1] + "\n    }"
+# Each finding and reference is written field by field, as ``_encode`` writes
+# ``finding_dict``/``ref_dict`` (the same keys in the same order, checked by
+# tests/test_reporters.py against ``json.dumps(document(report), indent=2)``):
+# building a dict per item and encoding it was most of a large report's time.
+_T = TypeVar("_T")
+_enc = encode_basestring_ascii
+
+
+def _opt(value: str | None) -> str:
+    return "null" if value is None else str(_enc(value))
+
+
+def _finding_item(f: Finding) -> str:
+    text = ('\n    {\n      "rule": ' + _enc(f.rule) + ',\n      "name": ' + _enc(f.name)
+            + ',\n      "severity": ' + _enc(f.severity) + ',\n      "path": ' + _enc(f.path)
+            + ',\n      "line": ' + str(f.line) + ',\n      "column": ' + str(f.column)
+            + ',\n      "ref": ' + _opt(f.ref_text) + ',\n      "message": ' + _enc(f.message)
+            + ',\n      "fix": ' + _opt(f.fix))
+    if f.object:
+        text += ',\n      "object": ' + _enc(f.object)
+    return text + "\n    }"
+
+
+def _ref_item(ref: LocatedRef) -> str:
+    normalized, pinned, templated = _judge(ref)
+    span = ref.span
+    text = ('\n    {\n      "path": ' + _enc(ref.path) + ',\n      "line": ' + str(span.line)
+            + ',\n      "column": ' + str(span.column) + ',\n      "kind": ' + _enc(ref.kind)
+            + ',\n      "ref": ' + _enc(ref.text) + ',\n      "normalized": ' + _opt(normalized)
+            + ',\n      "pinned": ' + ("true" if pinned else "false")
+            + ',\n      "templated": ' + ("true" if templated else "false"))
+    if ref.built:
+        text += ',\n      "built": true'
+    if ref.tag_from:
+        text += ',\n      "tag_from": ' + _enc(ref.tag_from)
+    return text + "\n    }"
 
 
 def _encode(value: Any, level: int) -> str:
