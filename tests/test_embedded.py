@@ -96,7 +96,7 @@ patches:
   - patch: |-
       - op: replace
         path: /spec/template/spec/containers/0/image
-        value: not-read:1
+        value: redis:7.2
 patchesStrategicMerge:
   - sidecar.yaml
   - |
@@ -111,11 +111,13 @@ patchesStrategicMerge:
 def test_kustomize_inline_patches_are_read_at_their_place() -> None:
     assert found(KUSTOMIZATION, "kustomize") == [
         (15, 24, "kubernetes", "nginx:1.25"),
+        (20, 16, "kubernetes", "redis:7.2"),  # a JSON 6902 operation (see below)
         (28, 38, "kubernetes", "alpine:3.20"),
     ]
     refs = scan(KUSTOMIZATION, "kustomize")[1]
     assert refs[0].object == "Deployment/web container app (in Kustomization patches[0].patch)"
-    assert pin_each(KUSTOMIZATION, "kustomize") == 2
+    assert refs[1].object == "Kustomization patches[2].patch"  # no target: only where it is
+    assert pin_each(KUSTOMIZATION, "kustomize") == 3
 
 
 def test_a_patch_only_kustomization_is_not_skipped_by_the_keyword_fast_path() -> None:
@@ -567,3 +569,55 @@ def test_cli_reports_a_reference_whose_key_is_escaped(tmp_path: Path) -> None:
     run = run_cli(make_repo(tmp_path / "r", {"pod.yaml": hidden}))
     assert run.code == 1
     assert [(r, line) for r, line, _ in rules_at(run, "pod.yaml")] == [("PIN001", 6)]
+
+
+# --------------------------------------------------------------------------- JSON 6902 patches
+
+JSON6902 = """\
+apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+resources: [deploy.yaml]
+patches:
+  - target: {kind: Deployment, name: web}
+    patch: |-
+      - op: replace
+        path: /spec/template/spec/containers/0/image
+        value: nginx:1.27
+      - op: add
+        path: /spec/template/spec/initContainers/-
+        value: {name: init, image: "busybox:1.36"}
+      - op: add
+        path: /spec/template/spec/containers
+        value:
+          - name: side
+            image: 'envoy:1.30'
+      - op: remove
+        path: /spec/template/spec/containers/1/image
+      - op: replace
+        path: /metadata/labels/image
+        value: "a label: not an image"
+  - target: {kind: CronJob}
+    patch: |
+      [{"op": "replace", "path": "/spec/jobTemplate/spec/template/spec/containers/0/image", "value": "redis:7"}]
+patchesJson6902:
+  - target: {group: apps, version: v1, kind: StatefulSet, name: db}
+    patch: |
+      - op: replace
+        path: /spec/template/spec/containers/0/image
+        value: postgres:16
+"""
+
+
+def test_json6902_operations_that_write_an_image_are_references() -> None:
+    assert found(JSON6902, "kustomize") == [
+        (9, 16, "kubernetes", "nginx:1.27"),
+        (12, 37, "kubernetes", "busybox:1.36"),
+        (17, 21, "kubernetes", "envoy:1.30"),
+        (25, 103, "kubernetes", "redis:7"),
+        (31, 16, "kubernetes", "postgres:16"),
+    ]
+    refs = scan(JSON6902, "kustomize")[1]
+    assert refs[0].object == "Deployment/web (in Kustomization patches[0].patch)"
+    assert refs[3].object == "CronJob (in Kustomization patches[1].patch)"
+    assert refs[0].where == "patches[0].patch: [0].value"
+    assert pin_each(JSON6902, "kustomize") == 5  # each pinned in place, inside the block

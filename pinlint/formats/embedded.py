@@ -42,7 +42,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import NamedTuple
 
 from pinlint.formats import helm_values, kubernetes, objects
-from pinlint.formats.yamlrefs import Where, walk, where_text
+from pinlint.formats.yamlrefs import Where, scalar_ref, walk, where_text
 from pinlint.locators import Locator
 from pinlint.model import LocatedRef, Span
 from pinlint.sourcetext import SourceText
@@ -244,6 +244,48 @@ def _helm_refs(path: str, source: SourceText, docs: Sequence[object], where: str
         yield ref._replace(where=f"{where}: {ref.where}", object=_within(inner, outer))
 
 
+# JSON 6902 operations (a Kustomize patch that is a list of ``op``s) that
+# write an image: a value at a path ending in ``/image`` (outside
+# ``metadata``), a container at ``…/containers/N`` (or ``/-``), or a list of
+# containers.
+_CONTAINER_PATH = re.compile(r".*/(?:containers|initContainers|ephemeralContainers)(?P<item>/(?:\d+|-))?")
+
+
+def _operation_refs(path: str, text: EmbeddedText, docs: Sequence[object], where: str, outer: str,
+                    ) -> Iterator[LocatedRef]:
+    for ops in docs:
+        if not isinstance(ops, YSeq):
+            continue
+        for n, op in enumerate(ops):
+            if not isinstance(op, YMap) or op.get("op") not in ("add", "replace"):
+                continue
+            target, value = op.get("path"), op.get("value")
+            if not isinstance(target, YStr):
+                continue
+            at = f"{where}: [{n}].value"
+            found: list[tuple[object, str]] = []
+            container = _CONTAINER_PATH.fullmatch(target)
+            if target.endswith("/image") and "/metadata/" not in target:  # not a label or annotation
+                found.append((value, at))
+            elif container and container["item"] and isinstance(value, YMap):
+                found.append((value.get("image"), f"{at}.image"))
+            elif container and not container["item"] and isinstance(value, YSeq):
+                found += [(item.get("image"), f"{at}[{i}].image") for i, item in enumerate(value)
+                          if isinstance(item, YMap)]
+            for node, node_where in found:
+                ref = scalar_ref(path, "kubernetes", text, node, node_where)
+                if ref:
+                    yield ref._replace(object=outer)
+
+
+def _target(target: object) -> str:
+    """``Deployment/web`` for a patch's ``target: {kind: Deployment, name: web}``."""
+    if not isinstance(target, YMap) or not isinstance(target.get("kind"), YStr):
+        return ""
+    name = target.get("name")
+    return f"{target['kind']}/{name}" if isinstance(name, YStr) else str(target["kind"])
+
+
 def _within(inner: str, outer: str) -> str:
     return f"{inner} (in {outer})" if inner else outer
 
@@ -292,7 +334,8 @@ def locate(
     label = _label(doc)
     is_object = isinstance(api_version, YStr) and isinstance(doc_kind, YStr)
 
-    def manifest(node: object, where: str) -> None:
+    def manifest(node: object, where: str, target: object = None) -> None:
+        """``target``: a Kustomize patch's ``target``, when the patch may be JSON 6902 operations."""
         block = literal_block(source, node) if isinstance(node, YStr) else None
         if block is None:
             _unmappable(source, node)
@@ -300,6 +343,8 @@ def locate(
         if block is not None and docs:
             desc = f"{label} {where}".strip()
             refs.extend(_kubernetes_refs(path, block, docs, locators, where, desc))
+            if target is not None:
+                refs.extend(_operation_refs(path, block, docs, where, _within(_target(target), desc)))
 
     def values(node: object, where: str) -> None:
         desc = f"{label} {where}".strip()
@@ -315,8 +360,10 @@ def locate(
 
     if kind == "kustomize" or (is_object and str(api_version).startswith("kustomize.config.k8s.io/")):
         if found.patch:
-            for node, where in walk(doc, ("patches[]", "patch")):
-                manifest(node, where)
+            for field in ("patches[]", "patchesJson6902[]"):
+                for entry, where in walk(doc, (field,)):
+                    if isinstance(entry, YMap) and "patch" in entry:
+                        manifest(entry["patch"], f"{where}.patch", entry.get("target") or "")
             for node, where in walk(doc, ("patchesStrategicMerge[]",)):
                 if isinstance(node, YStr) and "\n" in node:  # a one-line entry is a file name
                     manifest(node, where)
