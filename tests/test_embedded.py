@@ -621,3 +621,23 @@ def test_json6902_operations_that_write_an_image_are_references() -> None:
     assert refs[3].object == "CronJob (in Kustomization patches[1].patch)"
     assert refs[0].where == "patches[0].patch: [0].value"
     assert pin_each(JSON6902, "kustomize") == 5  # each pinned in place, inside the block
+
+
+def test_kustomize_helm_charts_inline_values_are_helm_values() -> None:
+    text = (
+        "helmCharts:\n"
+        "  - name: podinfo\n"
+        "    repo: https://stefanprodan.github.io/podinfo\n"
+        "    version: 6.5.0\n"
+        "    valuesInline:\n"
+        "      image:\n"
+        "        repository: ghcr.io/stefanprodan/podinfo\n"
+        "        tag: 6.5.0\n"
+        "      sidecarImage: ghcr.io/acme/side:1\n"
+    )
+    assert found(text, "kustomize") == [
+        (7, 21, "helm-values", "ghcr.io/stefanprodan/podinfo:6.5.0"),
+        (9, 21, "helm-values", "ghcr.io/acme/side:1"),
+    ]
+    assert [r.object for r in scan(text, "kustomize")[1]] == [
+        "values image (in helmCharts[0].valuesInline)", "values sidecarImage (in helmCharts[0].valuesInline)"]

@@ -44,7 +44,7 @@ def module(kind: str) -> Any:
 # spell any word with escapes (``"\x69mage": nginx``), and a ``!!binary`` one
 # in base64 (which ``yamldoc`` refuses), so its bytes prove nothing.
 KEYWORDS: dict[str, tuple[str, ...]] = {
-    "kustomize": ("images", "patch"),
+    "kustomize": ("images", "patch", "valuesInline"),
     "helm-values": ("image", "repository"),
     "compose": ("image",),
     "github-actions": ("container", "image", "docker://"),
