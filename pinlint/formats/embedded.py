@@ -364,12 +364,12 @@ def locate(
                 for entry, where in walk(doc, (field,)):
                     if isinstance(entry, YMap) and "patch" in entry:
                         manifest(entry["patch"], f"{where}.patch", entry.get("target") or "")
-        if found.helm:  # the Helm values a kustomization renders a chart with
-            for node, where in walk(doc, ("helmCharts[]", "valuesInline")):
-                values(node, where)
             for node, where in walk(doc, ("patchesStrategicMerge[]",)):
                 if isinstance(node, YStr) and "\n" in node:  # a one-line entry is a file name
                     manifest(node, where)
+        if found.helm:  # the Helm values a kustomization renders a chart with
+            for node, where in walk(doc, ("helmCharts[]", "valuesInline")):
+                values(node, where)
     elif is_object and str(api_version).startswith("argoproj.io/"):
         if doc_kind in ("Application", "ApplicationSet"):
             if found.helm:
