@@ -8,6 +8,7 @@ reference text: fix mode replaces exactly those bytes.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 import pytest
 
@@ -15,6 +16,7 @@ from pinlint import yamldoc
 from pinlint.formats import azure_pipelines, github_actions, gitlab_ci, helm_values
 from pinlint.model import LocatedRef
 from pinlint.sourcetext import SourceText
+from tests.helpers import make_repo, run_json
 
 Locate = Callable[[str, SourceText, Sequence[object]], "list[LocatedRef]"]
 
@@ -389,3 +391,39 @@ def test_azure_where_and_templated() -> None:
     ]
     assert [r.templated for r in refs] == [False, False, False, True]
     assert {r.kind for r in refs} == {"azure-pipelines"}
+
+
+# An action's metadata (action.yml): a Docker action pulls runs.image, a
+# composite action runs docker:// steps.
+
+DOCKER_ACTION = "name: lint\nruns:\n  using: docker\n  image: docker://ghcr.io/acme/lint:2\n  args: [x]\n"
+BUILT_ACTION = "name: build\nruns:\n  using: docker\n  image: Dockerfile\n"
+COMPOSITE_ACTION = (
+    "name: both\nruns:\n  using: composite\n  steps:\n    - run: echo\n      shell: bash\n"
+    "    - uses: docker://alpine:3.20\n    - uses: actions/checkout@v4\n"
+)
+
+
+def test_action_metadata() -> None:
+    assert located(github_actions.locate, DOCKER_ACTION) == [(4, 19, "ghcr.io/acme/lint:2")]
+    assert located(github_actions.locate, BUILT_ACTION) == []
+    assert located(github_actions.locate, COMPOSITE_ACTION) == [(7, 22, "alpine:3.20")]
+    _, refs = run(github_actions.locate, COMPOSITE_ACTION)
+    assert refs[0].where == "runs.steps[1].uses"
+
+
+def test_cli_reads_action_metadata_and_a_manifest_called_action_yaml(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "r", {
+        "action.yml": DOCKER_ACTION,
+        "actions/both/action.yaml": COMPOSITE_ACTION,
+        "deploy/action.yaml": "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n"
+                              "  containers:\n    - {name: a, image: 'nginx:1'}\n",
+    })
+    _, report, _ = run_json("--offline", "--no-progress", str(repo))
+    assert [(r["path"], r["line"], r["column"], r["kind"], r["ref"]) for r in report["refs"]] == [
+        ("action.yml", 4, 19, "github-actions", "ghcr.io/acme/lint:2"),
+        ("actions/both/action.yaml", 7, 22, "github-actions", "alpine:3.20"),
+        ("deploy/action.yaml", 6, 25, "kubernetes", "nginx:1"),
+    ]
+    assert [f.get("object") for f in report["findings"] if f["path"].startswith("action")] == [
+        "action", "action step 1"]

@@ -54,6 +54,7 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
 
 _DOCKERFILE = re.compile(r"(?:Dockerfile|Containerfile)(?:\..+)?|.+\.(?:Dockerfile|Containerfile)")
 _KUSTOMIZATION = frozenset(("kustomization.yaml", "kustomization.yml", "Kustomization"))
+_ACTION = frozenset(("action.yml", "action.yaml"))  # a GitHub action's metadata
 _COMPOSE = re.compile(r"(?:docker-)?compose[^/]*\.ya?ml")
 _AZURE = re.compile(r"azure-pipelines[^/]*\.ya?ml")
 _HELM_VALUES = re.compile(r"values[^/]*\.yaml")
@@ -91,7 +92,7 @@ class Classifier:
             return "helm-template"  # Go templates, not YAML: read line by line
         if base in ("Chart.yaml", "Chart.lock", "values.schema.json"):
             return None
-        if reldir == ".github/workflows" or reldir.endswith("/.github/workflows"):
+        if reldir == ".github/workflows" or reldir.endswith("/.github/workflows") or base in _ACTION:
             return "github-actions"
         if base == ".gitlab-ci.yml":  # files it includes: engine._classify_gitlab_includes
             return "gitlab-ci"
@@ -126,8 +127,9 @@ def locate_yaml(kind: str, path: str, source: SourceText, docs: Sequence[object]
                 locators: Sequence[Locator]) -> list[LocatedRef]:
     if kind == "kubernetes":
         return kubernetes.locate(path, source, docs, locators)
-    if kind == "azure-pipelines" and any(_is_k8s(d) for d in docs):
-        # `**/pipelines/**` also catches Tekton and other Kubernetes documents.
+    if kind in ("azure-pipelines", "github-actions") and any(_is_k8s(d) for d in docs):
+        # `**/pipelines/**` also catches Tekton and other Kubernetes documents, and a
+        # manifest may be called action.yaml
         return kubernetes.locate(path, source, docs, locators)
     located: list[LocatedRef] = module(kind).locate(path, source, docs)
     return [r._replace(object=objects.describe(r.kind, r.where)) for r in located]

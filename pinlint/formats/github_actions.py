@@ -1,10 +1,13 @@
 """GitHub Actions workflows: job containers, service containers and
-``docker://`` steps.
+``docker://`` steps; and actions' metadata (``action.yml``).
 
 * ``jobs.<id>.container``: a string, or a mapping with ``image``;
 * ``jobs.<id>.services.<name>``: a mapping with ``image``, or a string (the
   workflow schema, ``services-container``, accepts both);
-* ``jobs.<id>.steps[].uses: docker://<ref>``: the span leaves the scheme out.
+* ``jobs.<id>.steps[].uses: docker://<ref>``: the span leaves the scheme out;
+* in an action's ``action.yml``: ``runs.image: docker://<ref>`` of a Docker
+  action (``runs.image: Dockerfile`` is built, not pulled) and
+  ``runs.steps[].uses: docker://<ref>`` of a composite action.
 
 ``${{ matrix.image }}`` and other expressions are located as templated refs.
 """
@@ -30,6 +33,12 @@ def locate(path: str, source: SourceText, docs: Sequence[object]) -> list[Locate
     for doc in docs:
         for job, where in walk(doc, _JOBS):
             refs.extend(_job(path, source, job, where))
+        runs = doc.get("runs") if isinstance(doc, YMap) else None
+        if isinstance(runs, YMap):
+            for uses, where in (*walk(runs, ("image",)), *walk(runs, _STEP_USES)):
+                ref = _docker(path, source, uses, f"runs.{where}")
+                if ref:
+                    refs.append(ref)
     return refs
 
 
@@ -45,10 +54,16 @@ def _job(path: str, source: SourceText, job: object, where: str) -> Iterator[Loc
         if ref:
             yield ref
     for uses, uses_where in walk(job, _STEP_USES):
-        if isinstance(uses, YStr) and uses.startswith(DOCKER_SCHEME):
-            ref = scalar_ref(path, KIND, source, uses, f"{where}.{uses_where}", skip=len(DOCKER_SCHEME))
-            if ref:
-                yield ref
+        ref = _docker(path, source, uses, f"{where}.{uses_where}")
+        if ref:
+            yield ref
+
+
+def _docker(path: str, source: SourceText, node: object, where: str) -> LocatedRef | None:
+    """A ``docker://<ref>`` value; the span leaves the scheme out."""
+    if isinstance(node, YStr) and node.startswith(DOCKER_SCHEME):
+        return scalar_ref(path, KIND, source, node, where, skip=len(DOCKER_SCHEME))
+    return None
 
 
 def _container(path: str, source: SourceText, node: object, where: str) -> LocatedRef | None:

@@ -58,6 +58,8 @@ def describe(kind: str, where: str) -> str:
     first = str(steps[0]) if steps else ""
     if kind == "compose" and first == "services" and len(steps) > 1:
         return f"service {steps[1]}"
+    if kind == "github-actions" and first == "runs":  # an action's metadata (action.yml)
+        return f"action step {steps[2]}" if len(steps) > 2 and steps[1] == "steps" else "action"
     if kind == "github-actions" and first == "jobs" and len(steps) > 1:
         out = f"job {steps[1]}"
         if len(steps) > 3 and steps[2] == "services":
