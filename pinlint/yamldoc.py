@@ -595,21 +595,35 @@ def _apply_merges(node: YMap, merges: list[tuple[Node, int, YStr]]) -> None:
     Helm, Argo CD) and Ruby's (GitLab CI) merge where the ``<<`` stands: a
     merge after a key overrides it.  So a merge that would give a key set
     before it another value is refused: which value is deployed depends on
-    the tool that reads the file."""
+    the tool that reads the file.  So is a second ``<<`` key of the mapping
+    that gives a key an earlier one set another value: they apply each
+    ``<<`` in turn, the later overriding (within one ``<<: [*a, *b]`` list,
+    the earlier wins for every tool)."""
     explicit = list(node)  # in the order they were set: merges are applied after them
-    for merged, before, merge_key in merges:
+    merged_by: dict[str, int] | None = {} if len(merges) > 1 else None  # a key a merge set: which ``<<``
+    for n, (merged, before, merge_key) in enumerate(merges):
         earlier = set(explicit[:before])
         for item in merged if isinstance(merged, YSeq) else (merged,):
             if isinstance(item, YMap):
                 for key, value in item.items():
                     if key not in node:
                         node._set(key, value, item._keynode(key))
+                        if merged_by is not None:
+                            merged_by[key] = n
                     elif key in earlier and not _same(node[key], value):
                         raise _At(
                             LimitError,
                             f"a merge (<<) after {_short(key)!r} gives it another value: Go's and Ruby's YAML "
                             "(kubectl, Helm, GitLab) take the merged value, the YAML merge rule the one written; "
                             "write the key after the merge",
+                            merge_key.start,
+                        )
+                    elif merged_by is not None and merged_by.get(key, n) < n and not _same(node[key], value):
+                        raise _At(
+                            LimitError,
+                            f"a second merge (<<) gives {_short(key)!r} another value than an earlier one: Go's "
+                            "and Ruby's YAML (kubectl, Helm, GitLab) take the later merge's value, the YAML merge "
+                            "rule the earlier one; merge once, with a list (<<: [*a, *b]: the earlier wins)",
                             merge_key.start,
                         )
 

@@ -405,6 +405,10 @@ MERGE_REFUSED = [
     ("k: &b {image: 'a:latest'}\nsvc:\n  image: a:2\n  <<: [{x: 1}, *b]\n", (4, 3), "after 'image'"),
     ("svc:\n  \"<<\": {image: 'a:latest'}\n", (2, 3), 'a quoted "<<" key'),
     ("svc: {'<<': {image: x}}\n", (1, 7), 'a quoted "<<" key'),
+    # a second << key: Go's YAML v2 and Ruby's apply each in turn, the later overriding
+    ("svc:\n  <<: {image: 'a@sha256:x'}\n  <<: {image: 'a:latest'}\n", (3, 3), "a second merge (<<)"),
+    ("p: &p {image: 'a@sha256:x'}\nsvc:\n  <<: [*p]\n  x: 1\n  <<: {image: 'a:latest'}\n", (5, 3),
+     "a second merge (<<)"),
 ]
 MERGE_READ = [
     # the merge first: every tool keeps the key written after it
@@ -412,6 +416,9 @@ MERGE_READ = [
     # the same value, or a key the mapping does not set: no disagreement
     ("svc:\n  image: a:2\n  <<: {image: 'a:2', y: 3}\n", {"image": "a:2", "y": "3"}),
     ("b: &i a:2\nsvc:\n  image: *i\n  <<: {image: *i}\n", {"image": "a:2"}),
+    # two << keys that set different keys, or the same value; within one list the earlier wins for every tool
+    ("svc:\n  <<: {image: 'a:2'}\n  <<: {x: 1, image: 'a:2'}\n", {"image": "a:2", "x": "1"}),
+    ("svc:\n  <<: [{image: 'a:2'}, {image: 'a:3', x: 1}]\n", {"image": "a:2", "x": "1"}),
 ]
 
 
