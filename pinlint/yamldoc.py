@@ -241,8 +241,8 @@ def iter_documents(
         yield from _compose(text, limits, budget or Budget())
     except MarkedYAMLError as exc:
         problem, mark = _plain_words(exc)
-        if mark is not None:
-            raise YamlError(f"invalid YAML: {problem}", mark.line + 1, mark.column + 1) from None
+        if mark is not None:  # its offset, not libyaml's line: that also ends at a lone CR, NEL, U+2028/U+2029
+            raise YamlError(f"invalid YAML: {problem}", *position(text, mark.index)) from None
         raise YamlError(f"invalid YAML: {problem}") from None
     except YAMLError as exc:  # reader errors: control characters and the like
         raise YamlError(f"invalid YAML: {str(exc).splitlines()[0]}") from None

@@ -441,3 +441,12 @@ def _pure_load(text: str) -> list[object]:
         return list(yamldoc.iter_documents(text))
     finally:
         yamldoc._SWAP, yamldoc.CParser = saved
+
+
+def test_syntax_error_position_counts_only_newlines() -> None:
+    """A parser error is placed as an editor shows the file (as every other
+    position is): libyaml also ends a line at a lone CR, NEL and U+2028/U+2029."""
+    text = 'metadata: {name: "a\u2028b\u0085c"}\r\n# x\ry: 1\nz: [\n'
+    with pytest.raises(YamlError) as err:
+        load_all(text)
+    assert (err.value.line, err.value.column) == (4, 1)
