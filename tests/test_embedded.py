@@ -641,3 +641,64 @@ def test_kustomize_helm_charts_inline_values_are_helm_values() -> None:
     ]
     assert [r.object for r in scan(text, "kustomize")[1]] == [
         "values image (in helmCharts[0].valuesInline)", "values sidecarImage (in helmCharts[0].valuesInline)"]
+
+
+FLUX_PATCHES = """\
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata: {name: apps}
+spec:
+  patches:
+    - target: {kind: Deployment, name: web}
+      patch: |
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: web}
+        spec:
+          template:
+            spec:
+              containers:
+                - {name: web, image: "evil:latest"}
+    - patch: |
+        - op: replace
+          path: /spec/template/spec/containers/0/image
+          value: evil:2
+---
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata: {name: podinfo}
+spec:
+  postRenderers:
+    - kustomize:
+        patches:
+          - target: {kind: Deployment}
+            patch: |
+              - op: replace
+                path: /spec/template/spec/containers/0/image
+                value: evil:3
+        patchesJson6902:
+          - target: {kind: Deployment, name: podinfo}
+            patch:
+              - op: replace
+                path: /spec/template/spec/containers/0/image
+                value: evil:4
+"""
+
+
+def test_flux_patches_are_read_like_kustomize_patches() -> None:
+    """A Flux Kustomization's spec.patches and a HelmRelease's kustomize
+    post-renderer (patches, and patchesJson6902 written as YAML) change the
+    images Flux deploys."""
+    assert found(FLUX_PATCHES) == [
+        (15, 39, "kubernetes", "evil:latest"),
+        (19, 18, "kubernetes", "evil:2"),
+        (32, 24, "kubernetes", "evil:3"),
+        (38, 24, "kubernetes", "evil:4"),
+    ]
+    assert [r.object for r in scan(FLUX_PATCHES)[1]] == [
+        "Deployment/web container web (in Kustomization/apps spec.patches[0].patch)",
+        "Kustomization/apps spec.patches[1].patch",
+        "Deployment (in HelmRelease/podinfo spec.postRenderers[0].kustomize.patches[0].patch)",
+        "Deployment/podinfo (in HelmRelease/podinfo spec.postRenderers[0].kustomize.patchesJson6902[0].patch)",
+    ]
+    assert pin_each(FLUX_PATCHES) == 4

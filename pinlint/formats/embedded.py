@@ -251,7 +251,7 @@ def _helm_refs(path: str, source: SourceText, docs: Sequence[object], where: str
 _CONTAINER_PATH = re.compile(r".*/(?:containers|initContainers|ephemeralContainers)(?P<item>/(?:\d+|-))?")
 
 
-def _operation_refs(path: str, text: EmbeddedText, docs: Sequence[object], where: str, outer: str,
+def _operation_refs(path: str, text: SourceText, docs: Sequence[object], where: str, outer: str,
                     ) -> Iterator[LocatedRef]:
     for ops in docs:
         if not isinstance(ops, YSeq):
@@ -358,6 +358,17 @@ def locate(
         if block is not None and docs:
             refs.extend(_helm_refs(path, block, docs, where, desc))
 
+    def patches(holder: object, at: str) -> None:
+        """A Flux ``patches:`` list (inline patches with a target), and a
+        post-renderer's ``patchesJson6902`` (operations written as YAML)."""
+        for entry, where in walk(holder, ("patches[]",)):
+            if isinstance(entry, YMap) and "patch" in entry:
+                manifest(entry["patch"], f"{at}.{where}.patch", entry.get("target") or "")
+        for entry, where in walk(holder, ("patchesJson6902[]",)):
+            if isinstance(entry, YMap) and isinstance(entry.get("patch"), YSeq):
+                outer = _within(_target(entry.get("target")), f"{label} {at}.{where}.patch".strip())
+                refs.extend(_operation_refs(path, source, (entry["patch"],), f"{at}.{where}.patch", outer))
+
     if kind == "kustomize" or (is_object and str(api_version).startswith("kustomize.config.k8s.io/")):
         if found.patch:
             for field in ("patches[]", "patchesJson6902[]"):
@@ -387,10 +398,16 @@ def locate(
                 resource = node["resource"]
                 assert isinstance(resource, YMap)
                 manifest(resource.get("manifest"), f"{where}.resource.manifest".lstrip("."))
-    elif (found.helm and is_object and doc_kind == "HelmRelease"
-          and str(api_version).startswith("helm.toolkit.fluxcd.io/")):
-        for node, where in walk(doc, ("spec", "values")):
-            values(node, where)
+    elif is_object and doc_kind == "HelmRelease" and str(api_version).startswith("helm.toolkit.fluxcd.io/"):
+        if found.helm:
+            for node, where in walk(doc, ("spec", "values")):
+                values(node, where)
+        if found.patch:  # what the kustomize post-renderer patches into the rendered chart
+            for kustomize, at in walk(doc, ("spec", "postRenderers[]", "kustomize")):
+                patches(kustomize, at)
+    elif (found.patch and is_object and doc_kind == "Kustomization"
+          and str(api_version).startswith("kustomize.toolkit.fluxcd.io/")):
+        patches(doc.get("spec"), "spec")
     if found.heredoc:
         for node, where in _scripts(doc):
             block = literal_block(source, node)
