@@ -94,6 +94,7 @@ class _Walker:
         self.files = files
         self.problems = problems
         self.seen_dirs: set[str] = set()
+        self.links: list[tuple[str, str, object]] | None = None  # symlinks found by the walk, read after it
 
     def _kind(self, rel: str) -> str | None:
         kind = self.classifier.kind(rel)
@@ -137,6 +138,20 @@ class _Walker:
         # the file system once; a subfolder reached through a directory entry
         # that is not a symlink is its parent's real path plus its name, so
         # walking costs no lstat per path component of every folder.
+        outermost = self.links is None
+        if outermost:
+            self.links = []
+        try:
+            self._walk(apath, rel, real, carried)
+            # Symlinks last: a folder reached both by its own path and through a
+            # link is read under its own path (where includes and ignores name it).
+            while outermost and self.links:
+                self._symlink(*self.links.pop(0))
+        finally:
+            if outermost:
+                self.links = None
+
+    def _walk(self, apath: str, rel: str, real: str | None, carried: object) -> None:
         stack = [(apath, rel, real or os.path.realpath(apath), carried)]
         while stack:
             dpath, drel, real, carried = stack.pop()
@@ -169,7 +184,8 @@ class _Walker:
             if name not in SKIP_DIRS and not (self.exclude and self.exclude.match(erel + "/")):
                 stack.append((entry.path, erel, real_prefix + name, carried))
         elif entry.is_symlink():
-            self._symlink(entry.path, erel, carried)
+            assert self.links is not None  # inside walk_dir
+            self.links.append((entry.path, erel, carried))
         else:
             self.file(entry.path, erel, carried, link=False)
 
@@ -187,10 +203,12 @@ class _Walker:
         if os.path.isdir(target):
             if not _inside(target, self.real_root):
                 self.problems.append(FileProblem("PIN901", rel, "symlink leads out of the repository: not read"))
-            elif target in self.seen_dirs or _inside(os.path.realpath(os.path.dirname(apath)), target):
+            elif _inside(os.path.realpath(os.path.dirname(apath)), target):
                 self.problems.append(
                     FileProblem("PIN901", rel, "symlink loop (points at a folder that contains it): not read")
                 )
+            elif target in self.seen_dirs:
+                pass  # a folder already read under its own path: not read twice
             else:
                 self.walk_dir(apath, rel, target, carried)
         else:

@@ -359,6 +359,22 @@ def test_symlink_inside_the_repository_is_followed(repo: Path) -> None:
     assert_run_went_on(result)
 
 
+@pytest.mark.parametrize("alias", ["aa", "zz"], ids=["alias listed first", "alias listed last"])
+def test_a_folder_reached_through_a_symlink_is_read_under_its_own_path(repo: Path, alias: str) -> None:
+    """Whatever order the folder and a symlink to it are listed in, its files
+    are read under their own paths, where a pipeline's includes name them (a
+    link walked first used to take them, and ci/*.yml then matched nothing)."""
+    (repo / ".gitlab-ci.yml").write_text("include:\n  - local: ci/*.yml\n")
+    (repo / "ci").mkdir()
+    (repo / "ci/build.yml").write_text("build:\n  image: redis:latest\n")
+    (repo / alias).symlink_to("ci")
+    result = pinlint(repo, ".")
+    assert [(f["rule"], f["line"], f["ref"]) for f in findings(result.report, "ci/build.yml")] == [
+        ("PIN001", 2, "redis:latest")]
+    assert not [f for f in result.report["findings"] if f["path"].startswith(alias)]  # read once, not twice
+    assert_run_went_on(result)
+
+
 # --------------------------------------------------------------------------- configurable limits
 
 
