@@ -18,7 +18,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any, NoReturn, TextIO
 
 from pinlint import __version__
-from pinlint.errors import PinlintError
+from pinlint.errors import PinlintError, WriteError
 from pinlint.model import Report
 
 FORMATS = ("text", "concise", "json", "sarif", "github", "markdown")
@@ -282,8 +282,15 @@ def _render(report: Report, fmt: str, output: str | None, quiet: bool, root: str
     from pinlint import reporters
 
     render = reporters.get(fmt)
-    with _open_output(output, root) as out:
-        render(report, out, quiet=quiet)
+    try:
+        with _open_output(output, root) as out:
+            render(report, out, quiet=quiet)
+    except BrokenPipeError:
+        raise  # the reader went away (`| head`): main ends quietly
+    except OSError as exc:
+        if output is not None:
+            raise
+        raise WriteError("the report to stdout", exc.strerror or str(exc)) from None
 
 
 @contextlib.contextmanager
@@ -294,6 +301,8 @@ def _open_output(output: str | None, root: str) -> Iterator[TextIO]:
     plant one in the repository), and inside the repository the folder may
     not lead out of it."""
     if output is None:
+        if sys.stdout is None:
+            raise WriteError("the report to stdout", "stdout is closed")
         yield sys.stdout
         sys.stdout.flush()
         return

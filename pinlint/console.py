@@ -38,6 +38,6 @@ def run() -> NoReturn:
         for stream in (sys.stdout, sys.stderr):
             if stream is not None:
                 stream.flush()
-    except (OSError, ValueError):  # a closed pipe or stream: the interpreter's own exit reports it as before
-        raise SystemExit(code) from None
+    except (OSError, ValueError):  # a closed pipe, a full disk: what is left cannot be written
+        os._exit(code or 2)  # (the interpreter's exit would try again, print a traceback and end with 120)
     os._exit(code)

@@ -222,3 +222,19 @@ def test_the_command_writes_all_its_output_and_keeps_its_exit_code(tmp_path: Pat
     proc = subprocess.run([sys.executable, "-m", "pinlint", "--offline", "pod.yaml"], cwd=clean,
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0 and "no problems in 1 file" in proc.stdout, proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize("stdout", ["closed", "full"])
+def test_a_report_that_cannot_be_written_is_exit_2_with_a_message(tmp_path: Path, stdout: str) -> None:
+    """stdout closed (`>&-`) or on a full disk (/dev/full): the report is lost,
+    so the run fails (exit 2) with one line saying why, not a traceback."""
+    if stdout == "full" and not os.path.exists("/dev/full"):
+        pytest.skip("no /dev/full on this system")
+    repo = make_repo(tmp_path / "r", {"pod.yaml": POD})
+    code = "import sys\nsys.argv = ['pinlint', '--offline', 'pod.yaml']\nfrom pinlint.console import run\nrun()\n"
+    with open("/dev/full" if stdout == "full" else os.devnull, "w") as sink:
+        proc = subprocess.run([sys.executable, "-c", code], cwd=repo, stdout=sink, stderr=subprocess.PIPE,
+                              text=True, timeout=60,  # `>&-`: the process starts without a stdout
+                              preexec_fn=(lambda: os.close(1)) if stdout == "closed" else None)
+    reason = "stdout is closed" if stdout == "closed" else "No space left on device"
+    assert (proc.returncode, proc.stderr) == (2, f"pinlint: cannot write the report to stdout: {reason}\n")
