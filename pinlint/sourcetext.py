@@ -34,8 +34,8 @@ def decode(data: bytes) -> tuple[str, int]:
     """Decode file bytes to text; return (text, number of BOM bytes)."""
     for mark, name in _OTHER_BOMS:
         if data.startswith(mark):
-            raise OtherEncoding(f"{name} text (it starts with a byte-order mark), which YAML tools read and "
-                                "pinlint does not; store it as UTF-8")
+            raise OtherEncoding(f"{name} text (it starts with a byte-order mark): pinlint reads only UTF-8, "
+                                "though YAML tools read this; store it as UTF-8")
     if b"\x00" in data[:8192]:
         raise DecodeError("binary file (contains NUL bytes)")
     bom = len(BOM) if data.startswith(BOM) else 0
