@@ -123,3 +123,19 @@ def test_a_quoted_image_key_is_still_a_literal_line() -> None:
     text = ('spec:\n  containers:\n    - name: a\n      "image": busybox:latest\n'
             "    - name: b\n      'image': \"redis:7\"\n    - \"image\": nginx:1\n")
     assert located(text) == [(4, 16, "busybox:latest"), (6, 17, "redis:7"), (7, 16, "nginx:1")]
+
+
+def test_an_image_key_in_a_flow_mapping_is_a_literal_line() -> None:
+    text = (
+        "spec:\n  containers:\n"
+        "    - {name: b, image: \"redis:latest\"}\n"
+        "    - {image: 'envoy:1.30', name: e}\n"
+        "    - {name: p, image: busybox, ports: [{containerPort: 80}]}\n"
+        "    - {name: t, image: {{ .Values.image | quote }}}\n"  # a template expression: not a reference
+        "    - {name: s, imageTag: x, sidecarImage: y}\n"
+    )
+    assert located(text.replace("image: busybox", "image: 'busybox'")) == [
+        (3, 25, "redis:latest"), (4, 16, "envoy:1.30"), (5, 25, "busybox")]
+    refs = helm_template.locate("t.yaml", SourceText.from_bytes(text.encode()))
+    # plain in a flow mapping: found where it is, but not rewritten (a digest's ":" would end the value there)
+    assert [(r.span.line, r.span.column, r.text, r.exact) for r in refs][2] == (5, 24, "busybox", False)

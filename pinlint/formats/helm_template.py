@@ -6,7 +6,8 @@ written, so it is a reference: the line is ``image: <value>`` (the key may be
 quoted: ``"image": <value>``), optionally a
 list item (``- image: …``), the value plain, ``"double"`` or ``'single'``
 quoted, optionally followed by a ``#`` comment, and *the line holds no*
-``{{``.  A line with a template expression anywhere is not a reference, not
+``{{``; or an ``image:`` key of a flow mapping on such a line
+(``- {name: a, image: "redis:7"}``).  A line with a template expression anywhere is not a reference, not
 even a templated one (what it renders to is the values file's business,
 where ``helm-values`` finds it).  Lines inside a template comment
 (``{{/* … */}}`` over several lines) are skipped, and so is a quoted value
@@ -26,6 +27,13 @@ _LINE = re.compile(
     r"[ \t]*(?:-[ \t]+)?(?:image|\"image\"|'image')[ \t]*:[ \t]+"
     r"(?:\"(?P<dq>[^\"\\]+)\"|'(?P<sq>[^']+)'|(?P<plain>[^\s\"'#,\[\]{}&*!|>%@`][^\s#]*))"
     r"[ \t]*(?:#.*)?\r?"
+)
+# An image key inside a flow mapping on such a line (``- {name: a, image: "redis:7"}``):
+# the value ends where the flow mapping goes on (``,``) or closes (``}``).
+_FLOW = re.compile(
+    r"[{,][ \t]*(?:image|\"image\"|'image')[ \t]*:[ \t]+"
+    r"(?:\"(?P<dq>[^\"\\]+)\"|'(?P<sq>[^']+)'|(?P<plain>[^\s\"'#,\[\]{}&*!|>%@`][^\s#,\[\]{}]*))"
+    r"[ \t]*(?=[,}])"
 )
 _COMMENT_OPEN = re.compile(r"\{\{-?\s*/\*")
 _COMMENT_CLOSE = re.compile(r"\*/\s*-?\}\}")
@@ -50,13 +58,13 @@ def locate(path: str, source: SourceText) -> list[LocatedRef]:
         if in_comment or "image" not in line:
             continue
         m = _LINE.fullmatch(line)
-        if m is None:
-            continue
-        group = "dq" if m["dq"] is not None else "sq" if m["sq"] is not None else "plain"
-        value = m[group]
-        s, e = start + m.start(group), start + m.end(group)
-        refs.append(LocatedRef(path, KIND, value, source.span(s, e, line_no, m.start(group) + 1), True, False, (),
-                               "image"))
+        for found in [m] if m is not None else _FLOW.finditer(line) if "{" in line else ():
+            group = "dq" if found["dq"] is not None else "sq" if found["sq"] is not None else "plain"
+            s, e = start + found.start(group), start + found.end(group)
+            # a plain value in a flow mapping cannot take a digest as it is (its ":" would end it): not rewritten
+            exact = m is not None or group != "plain"
+            refs.append(LocatedRef(path, KIND, found[group], source.span(s, e, line_no, found.start(group) + 1),
+                                   exact, False, (), "image"))
     return refs
 
 
