@@ -49,6 +49,12 @@ def decode(data: bytes) -> tuple[str, int]:
 _COUNTED = 8  # positions counted in the text before the lines are indexed
 
 
+def position(text: str, offset: int) -> tuple[int, int]:
+    """1-based line and column of a character offset in ``text``, counted in
+    it (only ``\n`` ends a line)."""
+    return text.count("\n", 0, offset) + 1, offset - text.rfind("\n", 0, offset)
+
+
 class SourceText:
     """Decoded text of one file with offset bookkeeping."""
 
@@ -89,8 +95,7 @@ class SourceText:
         more often gets an index of its lines."""
         if self._line_starts is None and self._lookups < _COUNTED:
             self._lookups += 1
-            text = self.text
-            return text.count("\n", 0, char_offset) + 1, char_offset - text.rfind("\n", 0, char_offset)
+            return position(self.text, char_offset)
         starts = self._starts()
         idx = bisect.bisect_right(starts, char_offset) - 1
         return idx + 1, char_offset - starts[idx] + 1

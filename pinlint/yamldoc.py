@@ -31,6 +31,8 @@ from ruamel.yaml import YAML
 from ruamel.yaml import events as ev
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
+from pinlint.sourcetext import position
+
 # libyaml's parser, as ruamel.yaml exports it (``ruamel.yaml.CParser``, None
 # without ruamel.yaml.clib).  Read with getattr: ruamel.yaml imports the name
 # from its C extension without listing it in ``__all__``, so mypy --strict
@@ -56,11 +58,6 @@ def _pack(start: int, end: int, flag: int) -> int:
     return flag | start << _START | end << _END
 
 
-def position(text: str, offset: int) -> tuple[int, int]:
-    """1-based line and column of a character offset (only ``\n`` ends a line)."""
-    return text.count("\n", 0, offset) + 1, offset - text.rfind("\n", 0, offset)
-
-
 class _Located:
     """The position properties of every node (a mixin; the slot is ``_pos``)."""
 
@@ -74,7 +71,6 @@ class _Located:
     @property
     def end(self) -> int:
         return self._pos >> _END
-
 
 
 class YStr(_Located, str):

@@ -334,8 +334,9 @@ def locate(
     label = _label(doc)
     is_object = isinstance(api_version, YStr) and isinstance(doc_kind, YStr)
 
-    def manifest(node: object, where: str, target: object = None) -> None:
-        """``target``: a Kustomize patch's ``target``, when the patch may be JSON 6902 operations."""
+    def manifest(node: object, where: str, patch: YMap | None = None) -> None:
+        """``patch``: the Kustomize patch entry ``node`` is the text of (it
+        may be JSON 6902 operations on the entry's ``target``)."""
         block = literal_block(source, node) if isinstance(node, YStr) else None
         if block is None:
             _unmappable(source, node)
@@ -343,8 +344,8 @@ def locate(
         if block is not None and docs:
             desc = f"{label} {where}".strip()
             refs.extend(_kubernetes_refs(path, block, docs, locators, where, desc))
-            if target is not None:
-                refs.extend(_operation_refs(path, block, docs, where, _within(_target(target), desc)))
+            if patch is not None:
+                refs.extend(_operation_refs(path, block, docs, where, _within(_target(patch.get("target")), desc)))
 
     def values(node: object, where: str) -> None:
         desc = f"{label} {where}".strip()
@@ -358,23 +359,25 @@ def locate(
         if block is not None and docs:
             refs.extend(_helm_refs(path, block, docs, where, desc))
 
-    def patches(holder: object, at: str) -> None:
-        """A Flux ``patches:`` list (inline patches with a target), and a
-        post-renderer's ``patchesJson6902`` (operations written as YAML)."""
-        for entry, where in walk(holder, ("patches[]",)):
-            if isinstance(entry, YMap) and "patch" in entry:
-                manifest(entry["patch"], f"{at}.{where}.patch", entry.get("target") or "")
-        for entry, where in walk(holder, ("patchesJson6902[]",)):
-            if isinstance(entry, YMap) and isinstance(entry.get("patch"), YSeq):
-                outer = _within(_target(entry.get("target")), f"{label} {at}.{where}.patch".strip())
-                refs.extend(_operation_refs(path, source, (entry["patch"],), f"{at}.{where}.patch", outer))
+    def patches(holder: object, at: str = "") -> None:
+        """The ``patches`` and ``patchesJson6902`` entries under ``holder`` (a
+        kustomization, a Flux Kustomization's ``spec``, a post-renderer's
+        ``kustomize``): a patch's text is read as manifests and operations, a
+        list of operations written as YAML (a post-renderer's) where it is."""
+        for field in ("patches[]", "patchesJson6902[]"):
+            for entry, where in walk(holder, (field,)):
+                if not isinstance(entry, YMap) or "patch" not in entry:
+                    continue
+                where = f"{at}.{where}.patch" if at else f"{where}.patch"
+                if isinstance(entry["patch"], YSeq):
+                    outer = _within(_target(entry.get("target")), f"{label} {where}".strip())
+                    refs.extend(_operation_refs(path, source, (entry["patch"],), where, outer))
+                else:
+                    manifest(entry["patch"], where, entry)
 
     if kind == "kustomize" or (is_object and str(api_version).startswith("kustomize.config.k8s.io/")):
         if found.patch:
-            for field in ("patches[]", "patchesJson6902[]"):
-                for entry, where in walk(doc, (field,)):
-                    if isinstance(entry, YMap) and "patch" in entry:
-                        manifest(entry["patch"], f"{where}.patch", entry.get("target") or "")
+            patches(doc)
             for node, where in walk(doc, ("patchesStrategicMerge[]",)):
                 if isinstance(node, YStr) and "\n" in node:  # a one-line entry is a file name
                     manifest(node, where)

@@ -3,13 +3,13 @@
 A chart's ``templates/`` are Go templates, not YAML, and are never parsed.
 But a line whose value is written out, not rendered, is deployed exactly as
 written, so it is a reference: the line is ``image: <value>`` (the key may be
-quoted: ``"image": <value>``), optionally a
-list item (``- image: …``), the value plain, ``"double"`` or ``'single'``
-quoted, optionally followed by a ``#`` comment, and *the line holds no*
-``{{``; or an ``image:`` key of a flow mapping on such a line
-(``- {name: a, image: "redis:7"}``).  A line with a template expression anywhere is not a reference, not
-even a templated one (what it renders to is the values file's business,
-where ``helm-values`` finds it).  Lines inside a template comment
+quoted: ``"image": <value>``), optionally a list item (``- image: …``), the
+value plain, ``"double"`` or ``'single'`` quoted, optionally followed by a
+``#`` comment, and *the line holds no* ``{{``; or an ``image:`` key of a flow
+mapping on such a line (``- {name: a, image: "redis:7"}``).  A line with a
+template expression anywhere is not a reference, not even a templated one
+(what it renders to is the values file's business, where ``helm-values``
+finds it).  Lines inside a template comment
 (``{{/* … */}}`` over several lines) are skipped, and so is a quoted value
 with an escape (``\\``, ``''``), since its characters are not the
 reference's.  The span is the value's characters, so a fix replaces them.

@@ -115,7 +115,7 @@ def document(report: Report) -> dict[str, Any]:
 
 
 def finding_dict(finding: Finding) -> dict[str, Any]:
-    out = {
+    return {
         "rule": finding.rule,
         "name": finding.name,
         "severity": finding.severity,
@@ -125,30 +125,24 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
         "ref": finding.ref_text,
         "message": finding.message,
         "fix": finding.fix,
+        **({"object": finding.object} if finding.object else {}),
     }
-    if finding.object:  # optional keys are set after, not unpacked: a report has tens of thousands of items
-        out["object"] = finding.object
-    return out
 
 
 def ref_dict(ref: LocatedRef) -> dict[str, Any]:
     normalized, pinned, templated = _judge(ref)
-    span = ref.span
-    out = {
+    return {
         "path": ref.path,
-        "line": span.line,
-        "column": span.column,
+        "line": ref.span.line,
+        "column": ref.span.column,
         "kind": ref.kind,
         "ref": ref.text,
         "normalized": normalized,
         "pinned": pinned,
         "templated": templated,
+        **({"built": True} if ref.built else {}),
+        **({"tag_from": ref.tag_from} if ref.tag_from else {}),
     }
-    if ref.built:
-        out["built"] = True
-    if ref.tag_from:
-        out["tag_from"] = ref.tag_from
-    return out
 
 
 def _judge(ref: LocatedRef) -> tuple[str | None, bool, bool]:
